@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from clients.models import (
+    AuditEntry,
+    ClientProfile,
+    ConsentSignature,
+    ConsentText,
+    DoctorClearance,
+    IntakeAnswer,
+    IntakeSubmission,
+    User,
+)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "is_active"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(ClientProfile)
+class ClientProfileAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "phone", "date_of_birth", "preferred_channel", "marketing_opt_in"]
+    search_fields = ["user__email", "user__last_name", "phone"]
+    list_select_related = ["user"]
+
+
+class IntakeAnswerInline(admin.TabularInline):
+    model = IntakeAnswer
+    extra = 0
+    readonly_fields = ["contraindication", "question", "severity", "answer"]
+    can_delete = False
+
+
+@admin.register(IntakeSubmission)
+class IntakeSubmissionAdmin(admin.ModelAdmin):
+    list_display = ["client", "submitted_at", "source"]
+    list_select_related = ["client"]
+    inlines = [IntakeAnswerInline]
+
+
+@admin.register(ConsentText)
+class ConsentTextAdmin(SimpleHistoryAdmin):
+    list_display = ["version", "title", "published_at"]
+
+
+@admin.register(ConsentSignature)
+class ConsentSignatureAdmin(admin.ModelAdmin):
+    list_display = ["client", "text", "signed_name", "signed_at", "ip_address"]
+    list_select_related = ["client", "text"]
+
+
+@admin.register(DoctorClearance)
+class DoctorClearanceAdmin(admin.ModelAdmin):
+    list_display = ["client", "cleared_on", "expires_on", "recorded_by"]
+    list_select_related = ["client", "recorded_by"]
+    filter_horizontal = ["contraindications"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor", "action", "client", "what"]
+    list_filter = ["action"]
+    list_select_related = ["actor", "client"]
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False

@@ -1,0 +1,7 @@
+"""Scheduling's JSON API (``/api/v1/``), one module per topic."""
+
+from __future__ import annotations
+
+from scheduling.api import booking, notifications, plans, staff
+
+urlpatterns = [*booking.urlpatterns, *staff.urlpatterns, *plans.urlpatterns, *notifications.urlpatterns]

@@ -1,0 +1,394 @@
+"""Time: practitioners, rooms, working hours, appointments, treatment plans, the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from treatments.models import DEPTH_CEILING, DEPTH_FLOOR, Concern, Product, Service, TreatmentArea
+
+
+class Practitioner(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="practitioner")
+    display_name = models.CharField(max_length=100)
+    max_depth_mm = models.DecimalField(
+        _("maximum needle depth (mm)"),
+        max_digits=3,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(DEPTH_CEILING)],
+        help_text=_("The deepest this practitioner may needle (training, local law)."),
+    )
+    services = models.ManyToManyField(Service, related_name="practitioners", blank=True)
+    # Secret of the private calendar subscription feed.
+    calendar_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "display_name"]
+        constraints = [
+            models.CheckConstraint(
+                name="practitioner_depth_within_ceiling",
+                condition=Q(max_depth_mm__gte=0, max_depth_mm__lte=DEPTH_CEILING),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Room(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkingHours(models.Model):
+    """One working interval of a practitioner on a weekday, in the spa's local time.
+
+    Several rows per weekday make a day with breaks (09:00–13:00 and 14:00–18:00).
+    """
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        ordering = ["practitioner", "weekday", "start_time"]
+        verbose_name_plural = _("working hours")
+        constraints = [
+            models.CheckConstraint(
+                name="working_hours_start_before_end",
+                condition=Q(start_time__lt=F("end_time")),
+                violation_error_message=_("A working interval must end after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} {self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class TimeOff(models.Model):
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="time_off")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name_plural = _("time off")
+        constraints = [
+            models.CheckConstraint(
+                name="time_off_start_before_end",
+                condition=Q(start__lt=F("end")),
+                violation_error_message=_("Time off must end after it starts."),
+            ),
+        ]
+        indexes = [models.Index(fields=["end", "start"], name="time_off_range")]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} off {self.start:%Y-%m-%d %H:%M}"
+
+
+class Closure(models.Model):
+    """The whole spa is closed on these local dates (both included)."""
+
+    start_date = models.DateField()
+    end_date = models.DateField()
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(
+                name="closure_dates_ordered",
+                condition=Q(start_date__lte=F("end_date")),
+                violation_error_message=_("A closure must end on or after its first day."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Closed {self.start_date}–{self.end_date}: {self.reason}"
+
+
+class TreatmentPlan(models.Model):
+    """A course of sessions, with the rule it was created under copied in (rules change,
+    plans keep their word)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="plans")
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="plans")
+    area = models.ForeignKey(TreatmentArea, on_delete=models.PROTECT, related_name="plans")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="plans")
+    depth_min_mm = models.DecimalField(max_digits=3, decimal_places=2)
+    depth_max_mm = models.DecimalField(max_digits=3, decimal_places=2)
+    sessions_planned = models.PositiveSmallIntegerField(help_text=_("Initial sessions; staff may extend."))
+    sessions_max = models.PositiveSmallIntegerField()
+    interval_min_weeks = models.PositiveSmallIntegerField()
+    interval_max_weeks = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="plans_created"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_reason = models.CharField(max_length=300, blank=True)
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="plan_depth_within_bounds",
+                condition=Q(depth_min_mm__gte=DEPTH_FLOOR, depth_max_mm__lte=DEPTH_CEILING)
+                & Q(depth_min_mm__lte=F("depth_max_mm")),
+            ),
+            models.CheckConstraint(
+                name="plan_sessions_within_max",
+                condition=Q(sessions_planned__gte=1, sessions_planned__lte=F("sessions_max")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.concern} on {self.area} for {self.client}"
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        BOOKED = "booked", _("Booked")
+        CHECKED_IN = "checked_in", _("Checked in")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+        NO_SHOW = "no_show", _("No-show")
+
+    # Statuses that hold the practitioner and the room (the exclusion constraints' condition).
+    ACTIVE_STATUSES = (Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED)
+
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="appointments")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="appointments")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
+    plan = models.ForeignKey(
+        TreatmentPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    session_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    start = models.DateTimeField()
+    end = models.DateTimeField(help_text=_("End of the session for the client."))
+    # End of the service's buffer: what the practitioner and the room are held until.
+    blocked_until = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.BOOKED)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="appointments_booked"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    late_cancellation = models.BooleanField(default=False)
+    window_override_reason = models.CharField(
+        max_length=300, blank=True, help_text=_("Why staff booked this plan session outside its window.")
+    )
+    staff_flag = models.CharField(
+        max_length=300, blank=True, help_text=_("Something staff must look at (moved window, pre-visit answer).")
+    )
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords(excluded_fields=["blocked_until"])
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                name="appointment_times_ordered",
+                condition=Q(start__lt=F("end"), end__lte=F("blocked_until")),
+            ),
+            # One appointment per plan session that is still on (a cancelled one frees it).
+            models.UniqueConstraint(
+                fields=["plan", "session_number"],
+                condition=Q(status__in=["booked", "checked_in", "completed"]),
+                name="appointment_one_active_per_plan_session",
+            ),
+        ]
+        # No double booking: on PostgreSQL two exclusion constraints (practitioner, room) over
+        # tstzrange(start, blocked_until, '[)') for active statuses; see migration
+        # 0002_no_double_booking. They are not declared here because SQLite has no equivalent.
+        indexes = [
+            # Availability reads appointments overlapping a range for all practitioners.
+            models.Index(fields=["blocked_until", "start"], name="appointment_range"),
+            models.Index(fields=["client", "start"], name="appointment_client_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} for {self.client} at {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+
+class PlanSession(models.Model):
+    """What happened in one session of a plan, recorded by the practitioner."""
+
+    class Reaction(models.TextChoices):
+        NONE = "none", _("None beyond the expected redness")
+        MILD = "mild", _("Mild: redness, slight swelling")
+        MODERATE = "moderate", _("Moderate: pinpoint bleeding, swelling")
+        STRONG = "strong", _("Strong: stop or reduce depth next time")
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="sessions")
+    number = models.PositiveSmallIntegerField()
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="session_record"
+    )
+    depth_used_mm = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        validators=[MinValueValidator(DEPTH_FLOOR), MaxValueValidator(DEPTH_CEILING)],
+    )
+    depth_override_reason = models.CharField(max_length=300, blank=True)
+    areas = models.ManyToManyField(TreatmentArea, related_name="+")
+    products = models.ManyToManyField(Product, blank=True, related_name="+")
+    reaction = models.CharField(max_length=10, choices=Reaction.choices, default=Reaction.MILD)
+    notes = models.TextField(blank=True)
+    completed_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    results_rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    results_comment = models.TextField(blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[areas, products])
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="plan_session_one_per_number"),
+            # Never deeper than 2.0 mm, whatever the reason given.
+            models.CheckConstraint(
+                name="plan_session_depth_within_ceiling",
+                condition=Q(depth_used_mm__gte=DEPTH_FLOOR, depth_used_mm__lte=DEPTH_CEILING),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.number} of {self.plan}"
+
+
+def photo_upload_to(instance: SessionPhoto, filename: str) -> str:
+    return f"photos/{instance.session.plan_id}/{uuid.uuid4().hex}-{filename}"
+
+
+class SessionPhoto(models.Model):
+    """Before/after photo; stored under MEDIA_ROOT, never served publicly (a view checks access)."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", _("Before")
+        AFTER = "after", _("After")
+
+    session = models.ForeignKey(PlanSession, on_delete=models.CASCADE, related_name="photos")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    image = models.FileField(upload_to=photo_upload_to)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["session", "kind", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} photo, {self.session}"
+
+
+class Notification(models.Model):
+    """One message to send: an outbox row written in the transaction of what causes it."""
+
+    class Kind(models.TextChoices):
+        BOOKING_CONFIRMATION = "booking_confirmation", _("Booking confirmation")
+        REMINDER = "reminder", _("Reminder")
+        PRE_CARE = "pre_care", _("Pre-care")
+        AFTERCARE = "aftercare", _("Aftercare")
+        RESULTS_CHECK = "results_check", _("Results check")
+        TIP = "tip", _("Tip")
+        REBOOK_PROMPT = "rebook_prompt", _("Time to book your next session")
+        WINDOW_CLOSING = "window_closing", _("Your booking window is closing")
+        CANCELLATION = "cancellation", _("Cancellation")
+        RESCHEDULED = "rescheduled", _("Rescheduled")
+        STAFF_FLAG = "staff_flag", _("Flag for the client")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Withdrawn")
+        FAILED = "failed", _("Failed")
+
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # At most one message per (thing, kind, occasion): e.g. "appt:42:reminder:48h".
+    dedupe_key = models.CharField(max_length=150, unique=True)
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
+    plan = models.ForeignKey(
+        TreatmentPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
+    subject = models.CharField(max_length=200)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-due_at"]
+        indexes = [
+            # The sweeper's claim: due pending rows, oldest first.
+            models.Index(fields=["status", "due_at"], name="notification_due"),
+            models.Index(fields=["client", "-due_at"], name="notification_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.client} at {self.due_at:%Y-%m-%d %H:%M}"

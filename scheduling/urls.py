@@ -1,0 +1,9 @@
+"""Scheduling pages, one module per topic (booking, staff, plans, messages)."""
+
+from __future__ import annotations
+
+from scheduling.views import booking, messages, plans, staff
+
+app_name = "scheduling"
+
+urlpatterns = [*booking.urlpatterns, *staff.urlpatterns, *plans.urlpatterns, *messages.urlpatterns]

@@ -1,0 +1,29 @@
+"""The project's URLs: pages per app, the JSON API under /api/v1/, its schema, the admin."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+import clients.api
+import scheduling.api
+import treatments.api
+from spa import views
+
+admin.site.site_header = "Spa administration"
+
+api_urlpatterns = [*treatments.api.urlpatterns, *clients.api.urlpatterns, *scheduling.api.urlpatterns]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("clients.auth_urls")),
+    path("", include("treatments.urls")),
+    path("", include("clients.urls")),
+    path("", include("scheduling.urls")),
+    path("api/v1/", include(api_urlpatterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

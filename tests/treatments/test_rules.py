@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from treatments.defaults import load_default_rules
+from treatments.models import Concern, DepthRule, TreatmentArea
+from treatments.selectors import recommendation
+
+
+def test_loading_the_default_rules_twice_changes_nothing(db):
+    first = load_default_rules()
+    second = load_default_rules()
+    assert first["depth_rules"] == 41
+    assert sum(second.values()) == 0
+
+
+def test_an_admin_edit_survives_reloading_the_defaults(rules):
+    rule = DepthRule.objects.get(concern__slug="fine_lines", area__slug="cheeks")
+    rule.max_depth_mm = Decimal("0.75")
+    rule.save()
+    load_default_rules()
+    rule.refresh_from_db()
+    assert rule.max_depth_mm == Decimal("0.75")
+
+
+def test_recommendation_for_deep_acne_scars_on_the_cheeks(rules):
+    rec = recommendation(concern="deep_acne_scars", area="cheeks").as_dict()
+    assert rec["depth_mm"] == {"min": 1.5, "max": 2.0}
+    assert rec["sessions"] == {"initial": 4, "max": 6}
+    assert rec["interval_weeks"] == {"min": 4, "max": 6}
+    assert any("colostrum" in step["body"] for step in rec["aftercare"])
+    assert {p["slug"] for p in rec["products"]} >= {"colostrum_gel", "hyaluronic_serum"}
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "field"),
+    [("0.10", "0.50", "min_depth_mm"), ("1.00", "0.50", "max_depth_mm"), ("0.50", "2.50", "max_depth_mm")],
+)
+def test_a_depth_rule_outside_the_hard_bounds_is_refused_with_a_form_error(rules, low, high, field):
+    rule = DepthRule(
+        concern=Concern.objects.get(slug="surgical_scars"),
+        area=TreatmentArea.objects.get(slug="nose"),
+        min_depth_mm=Decimal(low),
+        max_depth_mm=Decimal(high),
+    )
+    with pytest.raises(ValidationError) as error:
+        rule.full_clean()
+    assert field in error.value.message_dict
+
+
+def test_a_non_scarring_concern_cannot_go_past_one_and_a_half_millimetres(rules):
+    rule = DepthRule.objects.get(concern__slug="wrinkles", area__slug="cheeks")
+    rule.max_depth_mm = Decimal("1.75")
+    with pytest.raises(ValidationError) as error:
+        rule.full_clean()
+    assert "scarring" in str(error.value)
+    # The database refuses it too, whatever the write path.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rule.save()
+
+
+def test_rule_edits_are_kept_in_history_with_who(rules, owner):
+    rule = DepthRule.objects.get(concern__slug="fine_lines", area__slug="cheeks")
+    rule.max_depth_mm = Decimal("0.75")
+    rule._history_user = owner
+    rule.save()
+    latest = rule.history.first()
+    assert latest.history_user == owner
+    assert latest.max_depth_mm == Decimal("0.75")

@@ -1,0 +1,116 @@
+"""Reads and computations on the catalogue: the recommendation lives here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+
+from treatments.errors import TreatmentsError
+from treatments.models import CareStep, Concern, DepthRule, Product, Service, TreatmentArea
+
+
+@dataclass(frozen=True)
+class CareItem:
+    kind: str
+    offset_days: int
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    concern: Concern
+    area: TreatmentArea
+    rule: DepthRule
+    depth_min_mm: Decimal
+    depth_max_mm: Decimal
+    sessions_initial: int
+    sessions_max: int
+    interval_min_weeks: int
+    interval_max_weeks: int
+    aftercare: list[CareItem]
+    products: list[Product]
+    service: Service | None
+
+    def as_dict(self) -> dict[str, object]:
+        """The API's shape (SPEC.md: GET recommendation)."""
+        return {
+            "concern": self.concern.slug,
+            "area": self.area.slug,
+            "depth_mm": {"min": float(self.depth_min_mm), "max": float(self.depth_max_mm)},
+            "sessions": {"initial": self.sessions_initial, "max": self.sessions_max},
+            "interval_weeks": {"min": self.interval_min_weeks, "max": self.interval_max_weeks},
+            "aftercare": [
+                {"kind": c.kind, "offset_days": c.offset_days, "title": c.title, "body": c.body}
+                for c in self.aftercare
+            ],
+            "products": [{"slug": p.slug, "name": p.name, "usage": p.usage} for p in self.products],
+            "service": self.service.slug if self.service else None,
+        }
+
+
+def active_concerns() -> QuerySet[Concern]:
+    return Concern.objects.filter(active=True)
+
+
+def active_services() -> QuerySet[Service]:
+    return Service.objects.filter(active=True)
+
+
+def areas_by_concern() -> dict[str, list[str]]:
+    """Which areas each concern is offered on (a depth rule exists), for the find-my-treatment form."""
+    pairs = DepthRule.objects.filter(concern__active=True).values_list("concern__slug", "area__slug")
+    offered: dict[str, list[str]] = {}
+    for concern_slug, area_slug in pairs:
+        offered.setdefault(concern_slug, []).append(area_slug)
+    return offered
+
+
+def service_for_area(area: TreatmentArea) -> Service | None:
+    """The needling service that covers an area (the shortest, if several do)."""
+    return (
+        Service.objects.filter(active=True, is_needling=True, areas=area)
+        .order_by("duration_minutes", "position")
+        .first()
+    )
+
+
+def recommendation(*, concern: str, area: str) -> Recommendation:
+    """Concern + area slugs → depth range, sessions, interval, aftercare and products.
+
+    Raises ``TreatmentsError`` for an unknown slug or a pair with no depth rule.
+    """
+    concern_obj = Concern.objects.filter(slug=concern, active=True).first()
+    if concern_obj is None:
+        raise TreatmentsError("unknown_concern", field="concern", slug=concern)
+    area_obj = TreatmentArea.objects.filter(slug=area).first()
+    if area_obj is None:
+        raise TreatmentsError("unknown_area", field="area", slug=area)
+    rule = (
+        DepthRule.objects.filter(concern=concern_obj, area=area_obj)
+        .prefetch_related(Prefetch("products", queryset=Product.objects.filter(active=True)))
+        .first()
+    )
+    if rule is None:
+        raise TreatmentsError("no_rule", field="area", concern=concern_obj.name, area=area_obj.name.lower())
+    care = [
+        CareItem(kind=s.kind, offset_days=s.offset_days, title=s.title, body=s.body)
+        for s in CareStep.objects.filter(active=True, offset_days__gte=0).exclude(kind=CareStep.Kind.TIP)
+    ]
+    products = list(rule.products.all()) or list(Product.objects.filter(active=True))
+    return Recommendation(
+        concern=concern_obj,
+        area=area_obj,
+        rule=rule,
+        depth_min_mm=rule.min_depth_mm,
+        depth_max_mm=rule.max_depth_mm,
+        sessions_initial=concern_obj.initial_sessions,
+        sessions_max=concern_obj.max_sessions,
+        interval_min_weeks=concern_obj.interval_min_weeks,
+        interval_max_weeks=concern_obj.interval_max_weeks,
+        aftercare=care,
+        products=products,
+        service=service_for_area(area_obj),
+    )
