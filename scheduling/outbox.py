@@ -42,5 +42,13 @@ def appointment_cancelled(*, appointment: Appointment) -> None:
     )
 
 
+def appointment_no_show(*, appointment: Appointment) -> None:
+    """Withdraw the pending reminders of a no-show (no notice to the client)."""
+
+
+def appointment_flagged(*, appointment: Appointment) -> None:
+    """Tell the client that a booked session is now outside its plan window (staff see the flag)."""
+
+
 def session_completed(*, session: PlanSession) -> None:
     """Queue the aftercare timeline, results check, tips and the next rebooking prompts."""

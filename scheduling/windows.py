@@ -71,3 +71,25 @@ def next_window(plan: TreatmentPlan, *, booked: dict[int, Appointment] | None = 
             previous = booked.get(number - 1)
             return window_after(plan, number=number, previous_start=previous.start if previous else None)
     return None
+
+
+def flag_sessions_outside_windows(*, plan: TreatmentPlan) -> list[Appointment]:
+    """After a session moved: flag later booked sessions now outside their recomputed window.
+
+    Returns the appointments newly flagged (the caller tells staff and the client).
+    """
+    booked = active_sessions(plan)
+    flagged = []
+    for number in sorted(booked):
+        appointment = booked[number]
+        previous = booked.get(number - 1)
+        if number == 1 or previous is None or appointment.status != Appointment.Status.BOOKED:
+            continue
+        window = window_after(plan, number=number, previous_start=previous.start)
+        if not window.contains(local_date(appointment.start)):
+            message = f"Outside its window ({window.describe()}) after an earlier session moved."
+            if appointment.staff_flag != message:
+                appointment.staff_flag = message
+                appointment.save(update_fields=["staff_flag"])
+                flagged.append(appointment)
+    return flagged

@@ -1,0 +1,42 @@
+"""Scheduling's one error type. Messages declared once; the API maps ``status`` to HTTP."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from spa.lib.errors import DomainError
+
+
+class SchedulingError(DomainError):
+    """Add new codes here (message and, if not 400, the HTTP status)."""
+
+    ERROR_MESSAGES = {
+        "slot_taken": _("Sorry, that time has just been taken. Please choose another."),
+        "not_offered": _("That time is not available for this service."),
+        "unknown_practitioner": _("That practitioner is not available for this service."),
+        "too_soon": _("Online bookings need at least %(hours)s hours' notice."),
+        "too_far": _("Bookings open up to %(days)s days ahead."),
+        "screening": _("%(explanation)s"),
+        "under_age": _("You must be 18 or over to book online."),
+        "outside_window": _("Session %(number)s of your plan can be booked from %(window)s."),
+        "plan_not_active": _("This plan is no longer active."),
+        "plan_complete": _("Every session of this plan is already booked."),
+        "not_your_plan": _("That plan is not yours."),
+        "depth_over_limit": _("%(practitioner)s may needle up to %(limit)s mm; this plan starts at %(depth)s mm."),
+        "cutoff_passed": _(
+            "Changes online are possible until %(hours)s hours before your appointment. Please call the spa."
+        ),
+        "not_active": _("This appointment is %(status)s and can't be changed."),
+        "wrong_status": _("This appointment is %(status)s."),
+        "override_reason_required": _("Give a reason to book outside the plan's window."),
+        "depth_out_of_range": _("%(depth)s mm is outside the plan's %(low)s–%(high)s mm: give a reason."),
+        "depth_over_ceiling": _("Never deeper than 2.0 mm."),
+        "bad_range": _("%(reason)s"),
+    }
+    STATUS = {
+        "slot_taken": 409,
+        "screening": 403,
+        "under_age": 403,
+        "not_your_plan": 403,
+        "cutoff_passed": 403,
+    }
