@@ -87,9 +87,13 @@ class ClientProfile(models.Model):
         VI = 6, _("VI: never burns")
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_profile")
-    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("International format, e.g. +447700900123."))
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True, help_text=_("International format, e.g. +447700900123.")
+    )
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
-    skin_type = models.PositiveSmallIntegerField(_("Fitzpatrick skin type"), choices=SkinType.choices, null=True, blank=True)
+    skin_type = models.PositiveSmallIntegerField(
+        _("Fitzpatrick skin type"), choices=SkinType.choices, null=True, blank=True
+    )
     preferred_channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     marketing_opt_in = models.BooleanField(
         _("tips and offers"), default=False, help_text=_("Tips between sessions and offers. Reminders need no opt-in.")

@@ -196,9 +196,7 @@ def screening_statuses(client_ids: Iterable[int], *, now: dt.datetime | None = N
     submissions = (
         IntakeSubmission.objects.filter(client_id__in=ids)
         .order_by("client_id", "-submitted_at", "-pk")
-        .prefetch_related(
-            Prefetch("answers", queryset=IntakeAnswer.objects.select_related("contraindication"))
-        )
+        .prefetch_related(Prefetch("answers", queryset=IntakeAnswer.objects.select_related("contraindication")))
     )
     # Only the newest per client is needed; older ones are skipped (prefetch is one query).
     for submission in submissions:

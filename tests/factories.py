@@ -43,7 +43,9 @@ def sign_consent(user: User) -> ConsentSignature:
     return ConsentSignature.objects.create(client=user, text=text, signed_name=user.get_full_name() or user.email)
 
 
-def submit_intake(user: User, yes: set[str] | frozenset[str] = frozenset(), *, at: dt.datetime | None = None) -> IntakeSubmission:
+def submit_intake(
+    user: User, yes: set[str] | frozenset[str] = frozenset(), *, at: dt.datetime | None = None
+) -> IntakeSubmission:
     """An intake answering every active question: ``yes`` for the slugs given, no otherwise."""
     submission = IntakeSubmission.objects.create(
         client=user, submitted_at=at or timezone.now(), questionnaire_version="test"

@@ -29,8 +29,16 @@ class DepthRuleInline(admin.TabularInline):
 
 @admin.register(Concern)
 class ConcernAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "slug", "is_scarring", "initial_sessions", "max_sessions", "interval_min_weeks",
-                    "interval_max_weeks", "active"]
+    list_display = [
+        "name",
+        "slug",
+        "is_scarring",
+        "initial_sessions",
+        "max_sessions",
+        "interval_min_weeks",
+        "interval_max_weeks",
+        "active",
+    ]
     list_editable = ["active"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from django.urls import path
 
 from treatments.models import Concern, Service, TreatmentArea
 from treatments.selectors import recommendation
@@ -17,8 +17,16 @@ from treatments.selectors import recommendation
 class ConcernSerializer(serializers.ModelSerializer):
     class Meta:
         model = Concern
-        fields = ["slug", "name", "description", "is_scarring", "initial_sessions", "max_sessions",
-                  "interval_min_weeks", "interval_max_weeks"]
+        fields = [
+            "slug",
+            "name",
+            "description",
+            "is_scarring",
+            "initial_sessions",
+            "max_sessions",
+            "interval_min_weeks",
+            "interval_max_weeks",
+        ]
 
 
 class AreaSerializer(serializers.ModelSerializer):

@@ -146,16 +146,14 @@ class DepthRule(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
-        if self.min_depth_mm is not None and self.max_depth_mm is not None:
-            if self.min_depth_mm > self.max_depth_mm:
-                errors.setdefault("max_depth_mm", []).append(
-                    _("The maximum depth must be at least the minimum depth.")
-                )
-        if self.concern_id and self.max_depth_mm is not None:
-            if not self.concern.is_scarring and self.max_depth_mm > NON_SCARRING_CEILING:
-                errors.setdefault("max_depth_mm", []).append(
-                    _("%(concern)s is not a scarring concern: at most 1.5 mm.") % {"concern": self.concern}
-                )
+        both = self.min_depth_mm is not None and self.max_depth_mm is not None
+        if both and self.min_depth_mm > self.max_depth_mm:
+            errors.setdefault("max_depth_mm", []).append(_("The maximum depth must be at least the minimum depth."))
+        too_deep = self.max_depth_mm is not None and self.max_depth_mm > NON_SCARRING_CEILING
+        if self.concern_id and too_deep and not self.concern.is_scarring:
+            errors.setdefault("max_depth_mm", []).append(
+                _("%(concern)s is not a scarring concern: at most 1.5 mm.") % {"concern": self.concern}
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -43,8 +43,7 @@ class Recommendation:
             "sessions": {"initial": self.sessions_initial, "max": self.sessions_max},
             "interval_weeks": {"min": self.interval_min_weeks, "max": self.interval_max_weeks},
             "aftercare": [
-                {"kind": c.kind, "offset_days": c.offset_days, "title": c.title, "body": c.body}
-                for c in self.aftercare
+                {"kind": c.kind, "offset_days": c.offset_days, "title": c.title, "body": c.body} for c in self.aftercare
             ],
             "products": [{"slug": p.slug, "name": p.name, "usage": p.usage} for p in self.products],
             "service": self.service.slug if self.service else None,

@@ -10,6 +10,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         accounts = load_demo()
-        self.stdout.write("Demo accounts (password %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for email, role in accounts:
             self.stdout.write(f"  {email:<20} {role}")
