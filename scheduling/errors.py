@@ -32,6 +32,11 @@ class SchedulingError(DomainError):
         "depth_out_of_range": _("%(depth)s mm is outside the plan's %(low)s–%(high)s mm: give a reason."),
         "depth_over_ceiling": _("Never deeper than 2.0 mm."),
         "bad_range": _("%(reason)s"),
+        # Staff actions (scheduling/staff.py).
+        "check_in_not_today": _("Check-in is possible on the day of the appointment (%(day)s)."),
+        "no_show_too_early": _("A no-show can be recorded only after the appointment's start (%(start)s)."),
+        "hours_overlap": _("%(weekday)s: %(first)s and %(second)s overlap."),
+        "time_off_in_past": _("Time off must end in the future."),
     }
     STATUS = {
         "slot_taken": 409,
