@@ -37,6 +37,10 @@ class SchedulingError(DomainError):
         "no_show_too_early": _("A no-show can be recorded only after the appointment's start (%(start)s)."),
         "hours_overlap": _("%(weekday)s: %(first)s and %(second)s overlap."),
         "time_off_in_past": _("Time off must end in the future."),
+        # Booking (scheduling/booking.py).
+        "age_unknown": _("Please add your date of birth to your profile before booking."),
+        "not_your_appointment": _("That appointment is not yours."),
+        "session_taken": _("Session %(number)s of this plan has just been booked."),
     }
     STATUS = {
         "slot_taken": 409,
@@ -44,4 +48,7 @@ class SchedulingError(DomainError):
         "under_age": 403,
         "not_your_plan": 403,
         "cutoff_passed": 403,
+        "age_unknown": 403,
+        "not_your_appointment": 403,
+        "session_taken": 409,
     }
