@@ -248,6 +248,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "spa.api.add_error_responses"],
 }
 CACHES = {
     "default": env.cache_url("CACHE_URL", default="locmemcache://")
