@@ -168,7 +168,9 @@ def available_slots(
         )
         if exclude_appointment_id is not None:
             appointments = appointments.exclude(pk=exclude_appointment_id)
-        for pid, room_id, start, until in appointments.values_list("practitioner_id", "room_id", "start", "blocked_until"):
+        for pid, room_id, start, until in appointments.values_list(
+            "practitioner_id", "room_id", "start", "blocked_until"
+        ):
             interval = (_ts(start), _ts(until))
             busy_people[pid].append(interval)
             busy_rooms[room_id].append(interval)

@@ -1,0 +1,338 @@
+"""Booking, cancelling and rescheduling appointments: the one place these rules live.
+
+Pages, the API, the admin and the staff screens all call these three commands.
+
+Double booking is impossible twice over: inside the transaction the slot is re-checked with the
+same availability engine the client saw, and on PostgreSQL the exclusion constraints of
+migration 0002 refuse an overlapping row even when two transactions both read "free" (the insert
+runs in a savepoint and a violation, sqlstate 23P01, becomes ``slot_taken``). On SQLite every
+write transaction starts with BEGIN IMMEDIATE (settings), so the re-check itself is serialised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clients.models import ClientProfile, User
+from clients.screening import screening_status
+from scheduling import outbox
+from scheduling.availability import Slot, slots_at
+from scheduling.errors import SchedulingError
+from scheduling.models import Appointment, Practitioner, TreatmentPlan
+from scheduling.windows import Window, active_sessions, flag_sessions_outside_windows, next_window, window_after
+from spa.lib.time import local_date
+from treatments.models import Service
+
+EXCLUSION_VIOLATION = "23P01"
+UNIQUE_VIOLATION = "23505"
+
+
+def _sqlstate(error: IntegrityError) -> str | None:
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+
+
+def check_client_may_book(*, client: User, now: dt.datetime) -> None:
+    """Screening (intake, consent) and age: the same for online and staff bookings."""
+    screening = screening_status(user_id=client.pk, now=now)
+    if not screening.can_book:
+        raise SchedulingError("screening", explanation=screening.explanation())
+    profile = ClientProfile.objects.filter(user_id=client.pk).first()
+    age = profile.age_on(local_date(now)) if profile else None
+    if age is None:
+        raise SchedulingError("age_unknown")
+    if age < settings.SPA_MIN_AGE_YEARS:
+        raise SchedulingError("under_age")
+
+
+def _check_notice(*, start: dt.datetime, now: dt.datetime, staff: bool) -> None:
+    if start < now:
+        raise SchedulingError("not_offered", field="start")
+    if staff:
+        return
+    if start < now + dt.timedelta(hours=settings.SPA_MIN_NOTICE_HOURS):
+        raise SchedulingError("too_soon", field="start", hours=settings.SPA_MIN_NOTICE_HOURS)
+    if local_date(start) > local_date(now) + dt.timedelta(days=settings.SPA_HORIZON_DAYS):
+        raise SchedulingError("too_far", field="start", days=settings.SPA_HORIZON_DAYS)
+
+
+def _check_window(*, window: Window, start: dt.datetime, staff: bool, override_reason: str) -> str:
+    """The override reason to record ('' when the date is inside the window)."""
+    if window.contains(local_date(start)):
+        return ""
+    if not staff:
+        raise SchedulingError("outside_window", field="start", number=window.number, window=window.describe())
+    if not override_reason.strip():
+        raise SchedulingError("override_reason_required", field="override_reason")
+    return override_reason.strip()
+
+
+def _check_depth(*, practitioner: Practitioner | None, plan: TreatmentPlan | None) -> None:
+    if practitioner is not None and plan is not None and practitioner.max_depth_mm < plan.depth_min_mm:
+        raise SchedulingError(
+            "depth_over_limit",
+            field="practitioner",
+            practitioner=practitioner.display_name,
+            limit=practitioner.max_depth_mm,
+            depth=plan.depth_min_mm,
+        )
+
+
+def _check_practitioner(*, practitioner: Practitioner | None, service: Service) -> None:
+    if practitioner is None:
+        return
+    if not practitioner.active or not practitioner.services.filter(pk=service.pk).exists():
+        raise SchedulingError("unknown_practitioner", field="practitioner")
+
+
+def _free_slot(
+    *,
+    service: Service,
+    start: dt.datetime,
+    practitioner: Practitioner | None,
+    plan: TreatmentPlan | None,
+    now: dt.datetime,
+    staff: bool,
+    exclude_appointment_id: int | None = None,
+) -> Slot:
+    """The slot to take at ``start``, re-read inside the caller's transaction.
+
+    Not free: ``slot_taken`` (409) if the time would be offered on an empty book (someone took
+    it), else ``not_offered`` (400).
+    """
+    query = {
+        "service": service,
+        "start": start,
+        "practitioner": practitioner,
+        "min_depth_mm": plan.depth_min_mm if plan else None,
+        "now": now,
+        "enforce_notice": not staff,
+        "exclude_appointment_id": exclude_appointment_id,
+    }
+    slots = slots_at(**query)
+    if slots:
+        # "Anyone": the first free practitioner by position (slots are sorted that way).
+        return slots[0]
+    if slots_at(**query, ignore_appointments=True):
+        raise SchedulingError("slot_taken", field="start")
+    raise SchedulingError("not_offered", field="start")
+
+
+def _map_integrity(error: IntegrityError, *, session_number: int | None) -> SchedulingError:
+    state = _sqlstate(error)
+    if state == EXCLUSION_VIOLATION:
+        return SchedulingError("slot_taken", field="start")
+    if state == UNIQUE_VIOLATION or "appointment_one_active_per_plan_session" in str(error) or "UNIQUE" in str(error):
+        return SchedulingError("session_taken", number=session_number)
+    raise error
+
+
+def book_appointment(
+    *,
+    client: User,
+    service: Service | None = None,
+    start: dt.datetime,
+    practitioner: Practitioner | None = None,
+    plan: TreatmentPlan | None = None,
+    booked_by: User,
+    override_reason: str = "",
+    now: dt.datetime | None = None,
+    durable: bool = True,
+) -> Appointment:
+    """Book ``service`` (or the plan's) at ``start`` for ``client``; return the appointment.
+
+    ``durable=False`` lets a caller that owns the transaction book several appointments all or
+    nothing (``plans.book_course``).
+
+    Staff (``booked_by.is_staff``) skip the minimum notice and may book a plan session outside
+    its window with an ``override_reason``; nobody skips screening or the depth limit. With no
+    ``practitioner`` ("anyone") the first free one by position is taken, and a free room.
+    Raises ``SchedulingError`` (``screening`` 403, ``outside_window`` 400, ``not_offered`` 400,
+    ``slot_taken`` 409, ...).
+    """
+    now = now or timezone.now()
+    staff = booked_by.is_staff
+    if timezone.is_naive(start):
+        raise SchedulingError("not_offered", field="start")
+    if plan is not None and plan.client_id != client.pk:
+        raise SchedulingError("not_your_plan", field="plan")
+    service = service or (plan.service if plan else None)
+    if service is None:
+        raise SchedulingError("not_offered", field="service")
+    check_client_may_book(client=client, now=now)
+    _check_notice(start=start, now=now, staff=staff)
+    _check_practitioner(practitioner=practitioner, service=service)
+    _check_depth(practitioner=practitioner, plan=plan)
+
+    with transaction.atomic(durable=durable):
+        session_number = None
+        reason = ""
+        if plan is not None:
+            # Re-read the plan inside the transaction: its sessions decide the window.
+            plan = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+            if plan.status != TreatmentPlan.Status.ACTIVE:
+                raise SchedulingError("plan_not_active", field="plan")
+            window = next_window(plan)
+            if window is None:
+                raise SchedulingError("plan_complete", field="plan")
+            session_number = window.number
+            reason = _check_window(window=window, start=start, staff=staff, override_reason=override_reason)
+        slot = _free_slot(service=service, start=start, practitioner=practitioner, plan=plan, now=now, staff=staff)
+        appointment = Appointment(
+            client=client,
+            practitioner_id=slot.practitioner_id,
+            room_id=slot.room_ids[0],
+            service=service,
+            plan=plan,
+            session_number=session_number,
+            start=slot.start,
+            end=slot.end,
+            blocked_until=slot.blocked_until,
+            booked_by=booked_by,
+            created_at=now,
+            window_override_reason=reason,
+        )
+        try:
+            # A savepoint: a lost race (exclusion constraint) must leave the transaction usable
+            # so the error can be reported cleanly.
+            with transaction.atomic():
+                appointment.save()
+        except IntegrityError as error:
+            raise _map_integrity(error, session_number=session_number) from error
+        outbox.appointment_booked(appointment=appointment)
+    return appointment
+
+
+def _check_cutoff(*, appointment: Appointment, by: User, now: dt.datetime) -> bool:
+    """Whether the change is late (after the cut-off); refuses it for clients."""
+    if not by.is_staff and appointment.client_id != by.pk:
+        raise SchedulingError("not_your_appointment")
+    late = now > appointment.start - dt.timedelta(hours=settings.SPA_CANCELLATION_CUTOFF_HOURS)
+    if late and not by.is_staff:
+        raise SchedulingError("cutoff_passed", hours=settings.SPA_CANCELLATION_CUTOFF_HOURS)
+    return late
+
+
+def _lock_booked(appointment: Appointment) -> Appointment:
+    locked = Appointment.objects.select_for_update().select_related("plan", "service").get(pk=appointment.pk)
+    if locked.status != Appointment.Status.BOOKED:
+        raise SchedulingError("not_active", status=locked.get_status_display().lower())
+    return locked
+
+
+def cancel_appointment(
+    *, appointment: Appointment, by: User, now: dt.datetime | None = None, durable: bool = True
+) -> Appointment:
+    """Cancel a booked appointment. Clients until the cut-off; staff always (late ones recorded).
+
+    ``durable=False``: inside a caller's transaction (``plans.end_plan`` cancels what is left).
+    """
+    now = now or timezone.now()
+    if appointment.status != Appointment.Status.BOOKED:
+        raise SchedulingError("not_active", status=appointment.get_status_display().lower())
+    late = _check_cutoff(appointment=appointment, by=by, now=now)
+    with transaction.atomic(durable=durable):
+        # Re-read under a lock: a concurrent check-in or cancel must not be overwritten.
+        locked = _lock_booked(appointment)
+        locked.status = Appointment.Status.CANCELLED
+        locked.cancelled_at = now
+        locked.cancelled_by = by
+        locked.late_cancellation = late
+        locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "late_cancellation"])
+        outbox.appointment_cancelled(appointment=locked)
+    return locked
+
+
+def _session_window(*, appointment: Appointment) -> Window | None:
+    """The window of the appointment's plan session, from the session before it."""
+    plan = appointment.plan
+    if plan is None or not appointment.session_number or appointment.session_number == 1:
+        return None
+    previous = active_sessions(plan).get(appointment.session_number - 1)
+    if previous is None:
+        return None
+    return window_after(plan, number=appointment.session_number, previous_start=previous.start)
+
+
+def reschedule_appointment(
+    *,
+    appointment: Appointment,
+    start: dt.datetime,
+    practitioner: Practitioner | None = None,
+    by: User,
+    override_reason: str = "",
+    now: dt.datetime | None = None,
+) -> Appointment:
+    """Move a booked appointment to ``start`` (and optionally another practitioner), atomically.
+
+    The same row is updated in one transaction after the new slot is checked with this
+    appointment left out of the busy set: the new time is held before the old one is freed, and
+    a failure leaves the old booking untouched. Later plan sessions now outside their window
+    are flagged for staff and the client.
+    """
+    now = now or timezone.now()
+    staff = by.is_staff
+    if timezone.is_naive(start):
+        raise SchedulingError("not_offered", field="start")
+    if appointment.status != Appointment.Status.BOOKED:
+        raise SchedulingError("not_active", status=appointment.get_status_display().lower())
+    _check_cutoff(appointment=appointment, by=by, now=now)
+    _check_notice(start=start, now=now, staff=staff)
+    service = appointment.service
+    _check_practitioner(practitioner=practitioner, service=service)
+    _check_depth(practitioner=practitioner, plan=appointment.plan)
+
+    with transaction.atomic(durable=True):
+        locked = _lock_booked(appointment)
+        plan = locked.plan
+        reason = locked.window_override_reason
+        window = _session_window(appointment=locked) if plan is not None else None
+        if window is not None:
+            reason = _check_window(window=window, start=start, staff=staff, override_reason=override_reason)
+        query = {
+            "service": service,
+            "start": start,
+            "plan": plan,
+            "now": now,
+            "staff": staff,
+            "exclude_appointment_id": locked.pk,
+        }
+        slot = None
+        if practitioner is None:
+            # "Anyone": keep her practitioner when she is free at the new time.
+            kept = slots_at(
+                service=service,
+                start=start,
+                practitioner=locked.practitioner_id,
+                min_depth_mm=plan.depth_min_mm if plan else None,
+                now=now,
+                enforce_notice=not staff,
+                exclude_appointment_id=locked.pk,
+            )
+            slot = kept[0] if kept else None
+        slot = slot or _free_slot(practitioner=practitioner, **query)
+        previous_start = locked.start
+        room_id = locked.room_id if locked.room_id in slot.room_ids else slot.room_ids[0]
+        locked.start = slot.start
+        locked.end = slot.end
+        locked.blocked_until = slot.blocked_until
+        locked.practitioner_id = slot.practitioner_id
+        locked.room_id = room_id
+        locked.window_override_reason = reason
+        if plan is not None and locked.staff_flag.startswith("Outside its window"):
+            # It moved back into its window (checked above), so the old flag no longer holds.
+            locked.staff_flag = ""
+        try:
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError as error:
+            raise _map_integrity(error, session_number=locked.session_number) from error
+        if plan is not None:
+            for flagged in flag_sessions_outside_windows(plan=plan):
+                outbox.appointment_flagged(appointment=flagged)
+        outbox.appointment_rescheduled(appointment=locked, previous_start=previous_start)
+    return locked

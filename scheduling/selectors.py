@@ -1,0 +1,72 @@
+"""Access-scoped reads of appointments, shared by every page and API view.
+
+Another client's appointment is a 404, never a 403: its existence is not disclosed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from clients.models import User
+from scheduling.models import Appointment, TreatmentPlan
+
+
+def _appointments() -> QuerySet[Appointment]:
+    return Appointment.objects.select_related("practitioner", "room", "service", "plan", "client")
+
+
+def appointments_for_client(user: User) -> QuerySet[Appointment]:
+    """Her own appointments, with what a list shows."""
+    return _appointments().filter(client_id=user.pk)
+
+
+def appointments_for_user(user: User) -> QuerySet[Appointment]:
+    """Staff see every appointment; a client her own; anybody else none."""
+    if not user.is_authenticated:
+        return Appointment.objects.none()
+    if user.is_staff:
+        return _appointments()
+    return appointments_for_client(user)
+
+
+def upcoming_and_past(user: User, *, now: dt.datetime | None = None) -> tuple[list[Appointment], list[Appointment]]:
+    """Her active appointments still to come (soonest first), and everything else (newest first)."""
+    now = now or timezone.now()
+    rows = list(appointments_for_client(user).order_by("start"))
+    upcoming = [a for a in rows if a.end > now and a.status == Appointment.Status.BOOKED]
+    chosen = {a.pk for a in upcoming}
+    past = [a for a in reversed(rows) if a.pk not in chosen]
+    return upcoming, past
+
+
+def get_appointment_for_client(user: User, pk: int) -> Appointment:
+    """Her own appointment, or 404."""
+    try:
+        return appointments_for_client(user).get(pk=pk)
+    except Appointment.DoesNotExist:
+        raise Http404("No such appointment.") from None
+
+
+def get_appointment_for_user(user: User, pk: int) -> Appointment:
+    """Her own appointment, or any for staff; 404 otherwise."""
+    try:
+        return appointments_for_user(user).get(pk=pk)
+    except Appointment.DoesNotExist:
+        raise Http404("No such appointment.") from None
+
+
+def get_plan_for_client(user: User, pk: int) -> TreatmentPlan:
+    """Her own plan (staff: any), or 404."""
+    plans = TreatmentPlan.objects.select_related("service", "concern", "area")
+    if not user.is_authenticated:
+        raise Http404("No such plan.")
+    if not user.is_staff:
+        plans = plans.filter(client_id=user.pk)
+    try:
+        return plans.get(pk=pk)
+    except TreatmentPlan.DoesNotExist:
+        raise Http404("No such plan.") from None
