@@ -1,5 +1,306 @@
+"""Booking API: availability, appointments (book, list, detail), cancel and reschedule.
+
+Thin views: parse with a serializer, fetch with an access-scoped selector (another client's
+appointment is a 404), call one service; ``SchedulingError`` becomes 400/403/409 in the one
+exception handler (``spa.api``). Times are ISO 8601 in the spa's local time with its offset.
+"""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+from rest_framework.views import APIView
+
+from scheduling.availability import available_slots
+from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
+from scheduling.errors import SchedulingError
+from scheduling.models import Appointment, Practitioner, TreatmentPlan
+from scheduling.selectors import appointments_for_user, get_appointment_for_user, get_plan_for_client
+from scheduling.windows import next_window
+from spa.lib.time import local_day_bounds
+from treatments.models import Service
+
+MAX_RANGE_DAYS = 62
+
+
+class PractitionerRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class SlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    practitioner = PractitionerRefSerializer()
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    timezone = serializers.CharField()
+    slots = SlotSerializer(many=True)
+
+
+class AvailabilityQuery(serializers.Serializer):
+    service = serializers.SlugField(required=False, help_text="Service slug; defaults to the plan's service.")
+    start = serializers.DateField(help_text="First local date (included).")
+    end = serializers.DateField(help_text="Last local date (included).")
+    practitioner = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    plan = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="Only this plan's next window."
+    )
+
+    def validate_service(self, value: str) -> Service:
+        service = Service.objects.filter(slug=value, active=True).first()
+        if service is None:
+            raise serializers.ValidationError("Unknown service.")
+        return service
+
+    def validate_practitioner(self, value: int) -> Practitioner:
+        practitioner = Practitioner.objects.filter(pk=value, active=True).first()
+        if practitioner is None:
+            raise serializers.ValidationError("Unknown practitioner.")
+        return practitioner
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": ["The end date is before the start date."]})
+        if (attrs["end"] - attrs["start"]).days + 1 > MAX_RANGE_DAYS:
+            raise serializers.ValidationError({"end": [f"Ask for at most {MAX_RANGE_DAYS} days at a time."]})
+        if "service" not in attrs and "plan" not in attrs:
+            raise serializers.ValidationError({"service": ["This field is required."]})
+        return attrs
+
+
+class AvailabilityView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Free slots of a service between two local dates (both included)",
+        parameters=[AvailabilityQuery],
+        responses=AvailabilitySerializer,
+    )
+    def get(self, request: Request) -> Response:
+        query = AvailabilityQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        window = None
+        min_depth = None
+        service = data.get("service")
+        if "plan" in data:
+            # Only its owner (or staff) may ask about a plan; anybody else gets a 404.
+            plan = get_plan_for_client(request.user, data["plan"])
+            window = next_window(plan)
+            if window is None:
+                code = "plan_complete" if plan.status == TreatmentPlan.Status.ACTIVE else "plan_not_active"
+                raise SchedulingError(code, field="plan")
+            min_depth = plan.depth_min_mm
+            service = service or plan.service
+        slots = available_slots(
+            service=service,
+            start_date=data["start"],
+            end_date=data["end"],
+            practitioner=data.get("practitioner"),
+            window=window,
+            min_depth_mm=min_depth,
+        )
+        body = {
+            "timezone": settings.TIME_ZONE,
+            "slots": [
+                {"start": s.start, "end": s.end, "practitioner": {"id": s.practitioner_id, "name": s.practitioner_name}}
+                for s in slots
+            ],
+        }
+        return Response(AvailabilitySerializer(body).data)
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    practitioner = serializers.SerializerMethodField()
+    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    room = serializers.CharField(source="room.name", read_only=True)
+    client = serializers.IntegerField(source="client_id", read_only=True)
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "start",
+            "end",
+            "status",
+            "practitioner",
+            "plan",
+            "session_number",
+            "service",
+            "room",
+            "client",
+            "late_cancellation",
+            "window_override_reason",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(PractitionerRefSerializer)
+    def get_practitioner(self, appointment: Appointment) -> dict[str, Any]:
+        return {"id": appointment.practitioner_id, "name": appointment.practitioner.display_name}
+
+
+class BookingInput(serializers.Serializer):
+    service = serializers.SlugField(required=False, help_text="Service slug; defaults to the plan's service.")
+    start = serializers.DateTimeField(help_text="A start offered by `availability` (ISO 8601 with offset).")
+    practitioner = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
+    plan = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
+    client = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**31 - 1, help_text="Staff only: book for a client."
+    )
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, help_text="Staff only: why outside the plan's window."
+    )
+
+    def validate_service(self, value: str) -> Service:
+        service = Service.objects.filter(slug=value, active=True).first()
+        if service is None:
+            raise serializers.ValidationError("Unknown service.")
+        return service
+
+    def validate_practitioner(self, value: int | None) -> Practitioner | None:
+        if value is None:
+            return None
+        practitioner = Practitioner.objects.filter(pk=value, active=True).first()
+        if practitioner is None:
+            raise serializers.ValidationError("Unknown practitioner.")
+        return practitioner
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("service") and not attrs.get("plan"):
+            raise serializers.ValidationError({"service": ["This field is required."]})
+        return attrs
+
+
+class RescheduleInput(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="The new start, offered by `availability`.")
+    practitioner = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
+    override_reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+    validate_practitioner = BookingInput.validate_practitioner
+
+
+class _BookingThrottleMixin:
+    """The ``booking`` rate applies to writes only; reads are not throttled here."""
+
+    throttle_scope = "booking"
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        if self.request.method == "POST":  # type: ignore[attr-defined]
+            return [ScopedRateThrottle()]
+        return []
+
+
+class AppointmentListView(_BookingThrottleMixin, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Appointments: a client's own; staff all (optionally one local date)",
+        parameters=[OpenApiParameter("date", str, description="Staff: only this local date (YYYY-MM-DD).")],
+        responses=AppointmentSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        rows = appointments_for_user(request.user).order_by("start")
+        day = request.query_params.get("date")
+        if day:
+            field = serializers.DateField()
+            try:
+                parsed = field.to_internal_value(day)
+            except serializers.ValidationError as error:
+                raise serializers.ValidationError({"date": error.detail}) from None
+            first, last = local_day_bounds(parsed)
+            rows = rows.filter(start__gte=first, start__lt=last)
+        return Response(AppointmentSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="Book an appointment at an offered start",
+        request=BookingInput,
+        responses={201: AppointmentSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        form = BookingInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        client = request.user
+        if data.get("client"):
+            if not request.user.is_staff:
+                raise serializers.ValidationError({"client": ["Only staff book for another client."]})
+            client = get_user_model().objects.filter(pk=data["client"], is_active=True).first()
+            if client is None:
+                raise serializers.ValidationError({"client": ["Unknown client."]})
+        plan = get_plan_for_client(request.user, data["plan"]) if data.get("plan") else None
+        appointment = book_appointment(
+            client=client,
+            service=data.get("service"),
+            start=data["start"],
+            practitioner=data.get("practitioner"),
+            plan=plan,
+            booked_by=request.user,
+            override_reason=data.get("override_reason", ""),
+        )
+        fresh = appointments_for_user(request.user).get(pk=appointment.pk)
+        return Response(AppointmentSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+class AppointmentDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="One appointment (a client's own; staff any)", responses=AppointmentSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(AppointmentSerializer(get_appointment_for_user(request.user, pk)).data)
+
+
+class AppointmentCancelView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Cancel (clients until the cut-off; staff always, late ones recorded)",
+        request=None,
+        responses=AppointmentSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        appointment = get_appointment_for_user(request.user, pk)
+        cancel_appointment(appointment=appointment, by=request.user)
+        return Response(AppointmentSerializer(get_appointment_for_user(request.user, pk)).data)
+
+
+class AppointmentRescheduleView(_BookingThrottleMixin, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Move to another offered start (clients until the cut-off)",
+        request=RescheduleInput,
+        responses=AppointmentSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        appointment = get_appointment_for_user(request.user, pk)
+        form = RescheduleInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        reschedule_appointment(
+            appointment=appointment,
+            start=data["start"],
+            practitioner=data.get("practitioner"),
+            by=request.user,
+            override_reason=data.get("override_reason", ""),
+        )
+        return Response(AppointmentSerializer(get_appointment_for_user(request.user, pk)).data)
+
+
+urlpatterns = [
+    path("availability", AvailabilityView.as_view(), name="api-availability"),
+    path("appointments", AppointmentListView.as_view(), name="api-appointments"),
+    path("appointments/<int:pk>", AppointmentDetailView.as_view(), name="api-appointment"),
+    path("appointments/<int:pk>/cancel", AppointmentCancelView.as_view(), name="api-appointment-cancel"),
+    path("appointments/<int:pk>/reschedule", AppointmentRescheduleView.as_view(), name="api-appointment-reschedule"),
+]
