@@ -2,16 +2,25 @@
 
 Session 1 may be booked at any time. Session N+1 may be booked in
 [local date of session N + min weeks, local date of session N + max weeks], both included.
-Dates, not instants: a daylight-saving change between sessions never moves a window.
+Dates, not instants: a daylight-saving change between sessions never moves a window (adding
+28 days of 24 hours to an instant across the autumn change lands an hour early, on the
+previous evening, for a session just after midnight).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+
+from django.db.models import Prefetch
 
 from scheduling.models import Appointment, TreatmentPlan
 from spa.lib.time import local_date
+
+# The marker of the flag this module writes on an appointment (other flags are left alone).
+_FLAG_PREFIX = "Outside its window"
+_FLAG_PATTERN = re.compile(re.escape(_FLAG_PREFIX) + r"[^.]*\.\s*")
 
 
 @dataclass(frozen=True)
@@ -23,10 +32,22 @@ class Window:
     def contains(self, day: dt.date) -> bool:
         return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
 
+    def has_opened(self, today: dt.date) -> bool:
+        return self.start is None or today >= self.start
+
+    def has_closed(self, today: dt.date) -> bool:
+        return self.end is not None and today > self.end
+
     def describe(self) -> str:
-        if self.start is None:
+        if self.start is None or self.end is None:
             return "any time"
         return f"{self.start:%-d %B %Y} to {self.end:%-d %B %Y}"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "window_start": self.start.isoformat() if self.start else None,
+            "window_end": self.end.isoformat() if self.end else None,
+        }
 
 
 def window_after(plan: TreatmentPlan, *, number: int, previous_start: dt.datetime | None) -> Window:
@@ -41,9 +62,26 @@ def window_after(plan: TreatmentPlan, *, number: int, previous_start: dt.datetim
     )
 
 
+def active_appointments_prefetch() -> Prefetch:
+    """Prefetch of a plan's session appointments for lists (``active_sessions`` then runs no query)."""
+    return Prefetch(
+        "appointments",
+        queryset=Appointment.objects.filter(
+            status__in=Appointment.ACTIVE_STATUSES, session_number__isnull=False
+        ).select_related("practitioner", "room"),
+        to_attr="active_appointments",
+    )
+
+
 def active_sessions(plan: TreatmentPlan) -> dict[int, Appointment]:
-    """Session number → its active appointment (booked, checked in or completed)."""
-    rows = plan.appointments.filter(status__in=Appointment.ACTIVE_STATUSES, session_number__isnull=False)
+    """Session number → its active appointment (booked, checked in or completed).
+
+    Uses ``plan.active_appointments`` when the plan was fetched with
+    ``active_appointments_prefetch()`` (no query), else one query.
+    """
+    rows = getattr(plan, "active_appointments", None)
+    if rows is None:
+        rows = plan.appointments.filter(status__in=Appointment.ACTIVE_STATUSES, session_number__isnull=False)
     return {a.session_number: a for a in rows}
 
 
@@ -73,10 +111,17 @@ def next_window(plan: TreatmentPlan, *, booked: dict[int, Appointment] | None = 
     return None
 
 
+def _without_window_flag(flag: str) -> str:
+    return _FLAG_PATTERN.sub("", flag).strip()
+
+
 def flag_sessions_outside_windows(*, plan: TreatmentPlan) -> list[Appointment]:
     """After a session moved: flag later booked sessions now outside their recomputed window.
 
-    Returns the appointments newly flagged (the caller tells staff and the client).
+    Each later session's window is recomputed from the (possibly moved) session before it. A
+    booking back inside its window loses this flag (other flags on it are kept). Returns the
+    appointments newly flagged (the caller tells staff and the client, e.g. through
+    ``outbox.appointment_flagged``). Call it inside the transaction that moved the session.
     """
     booked = active_sessions(plan)
     flagged = []
@@ -86,10 +131,15 @@ def flag_sessions_outside_windows(*, plan: TreatmentPlan) -> list[Appointment]:
         if number == 1 or previous is None or appointment.status != Appointment.Status.BOOKED:
             continue
         window = window_after(plan, number=number, previous_start=previous.start)
-        if not window.contains(local_date(appointment.start)):
-            message = f"Outside its window ({window.describe()}) after an earlier session moved."
-            if appointment.staff_flag != message:
-                appointment.staff_flag = message
+        others = _without_window_flag(appointment.staff_flag)
+        if window.contains(local_date(appointment.start)):
+            if others != appointment.staff_flag:
+                appointment.staff_flag = others
                 appointment.save(update_fields=["staff_flag"])
-                flagged.append(appointment)
+            continue
+        message = f"{_FLAG_PREFIX} ({window.describe()}) after an earlier session moved."
+        if message not in appointment.staff_flag:
+            appointment.staff_flag = f"{message} {others}".strip()[:300]
+            appointment.save(update_fields=["staff_flag"])
+            flagged.append(appointment)
     return flagged

@@ -1,0 +1,521 @@
+"""Treatment plans: starting one, proposing and booking the whole course, recording sessions,
+suggesting the next depth, extending and ending plans, results ratings and photos.
+
+The plan copies the rule it was created under (depth range, sessions, interval): rules change,
+plans keep their word. Windows between sessions live in ``scheduling.windows``; booking one
+session in ``scheduling.booking`` (which enforces the window and the practitioner's limit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from clients.models import User
+from scheduling import outbox
+from scheduling.availability import Slot, available_slots
+from scheduling.booking import book_appointment, cancel_appointment
+from scheduling.errors import SchedulingError
+from scheduling.models import Appointment, PlanSession, Practitioner, SessionPhoto, TreatmentPlan
+from scheduling.windows import (
+    Window,
+    active_appointments_prefetch,
+    active_sessions,
+    next_window,
+    session_windows,
+    window_after,
+)
+from spa.lib.time import local_date, local_datetime, spa_zone
+from treatments.models import DEPTH_CEILING, DEPTH_FLOOR, Product, TreatmentArea
+from treatments.selectors import recommendation
+
+DEPTH_STEP = Decimal("0.25")
+# Session 1 has no window: the course proposal looks this far ahead for its first free time.
+FIRST_SESSION_SEARCH_DAYS = 28
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+
+
+# --- Reads ---------------------------------------------------------------------------------
+
+
+def plans_with_details() -> QuerySet[TreatmentPlan]:
+    """Plans with everything the timeline needs, in a constant number of queries."""
+    return TreatmentPlan.objects.select_related("concern", "area", "service", "client").prefetch_related(
+        active_appointments_prefetch(),
+        Prefetch(
+            "sessions",
+            queryset=PlanSession.objects.order_by("number").prefetch_related("areas", "products", "photos"),
+        ),
+    )
+
+
+def plans_visible_to(user: User) -> QuerySet[TreatmentPlan]:
+    """Staff see every plan; a client only her own (another client's plan is a 404)."""
+    plans = plans_with_details()
+    return plans if user.is_staff else plans.filter(client=user)
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One session of a plan's timeline."""
+
+    number: int
+    window: Window | None
+    appointment: Appointment | None
+    record: PlanSession | None
+    status: str  # completed, checked_in, booked, bookable, upcoming, window_closed, waiting, not_booked
+
+    @property
+    def is_next(self) -> bool:
+        return self.status in ("bookable", "upcoming", "window_closed")
+
+
+def plan_timeline(plan: TreatmentPlan, *, now: dt.datetime | None = None) -> list[SessionRow]:
+    """The sessions of a plan with their windows, appointments and records (no query when the
+    plan comes from ``plans_with_details``)."""
+    today = local_date(now or timezone.now())
+    booked = active_sessions(plan)
+    records = {s.number: s for s in plan.sessions.all()}
+    windows = session_windows(plan, booked=booked)
+    upcoming = next_window(plan, booked=booked)
+    last = max([plan.sessions_planned, *records, *booked])
+    rows = []
+    for number in range(1, last + 1):
+        window = windows[number - 1] if number <= len(windows) else None
+        appointment = booked.get(number)
+        record = records.get(number)
+        if record is not None:
+            status = "completed"
+        elif appointment is not None:
+            status = appointment.status
+        elif upcoming is not None and upcoming.number == number:
+            window = upcoming
+            if upcoming.has_closed(today):
+                status = "window_closed"
+            elif upcoming.has_opened(today):
+                status = "bookable"
+            else:
+                status = "upcoming"
+        elif plan.status == TreatmentPlan.Status.ACTIVE:
+            status = "waiting"
+        else:
+            status = "not_booked"
+        rows.append(SessionRow(number=number, window=window, appointment=appointment, record=record, status=status))
+    return rows
+
+
+def _suggested_from(plan: TreatmentPlan, records: Iterable[PlanSession]) -> Decimal:
+    last = max(records, key=lambda s: s.number, default=None)
+    if last is None:
+        return plan.depth_min_mm
+    depth = last.depth_used_mm
+    if last.reaction in (PlanSession.Reaction.NONE, PlanSession.Reaction.MILD):
+        depth += DEPTH_STEP
+    elif last.reaction == PlanSession.Reaction.STRONG:
+        depth -= DEPTH_STEP
+    return min(max(depth, plan.depth_min_mm), plan.depth_max_mm)
+
+
+def suggested_depth(*, plan: TreatmentPlan) -> Decimal:
+    """The depth to start the next session with.
+
+    The range's minimum first; then the last session's depth, 0.25 mm deeper when it was well
+    tolerated (reaction none or mild), the same after a moderate reaction, 0.25 mm shallower
+    after a strong one; always inside the plan's range (DOMAIN.md: start low, raise in
+    0.25 mm steps as the skin tolerates it).
+    """
+    return _suggested_from(plan, plan.sessions.all())
+
+
+# --- Starting a plan -----------------------------------------------------------------------
+
+
+def start_plan(
+    *, client: User, concern: str, area: str, created_by: User, now: dt.datetime | None = None
+) -> TreatmentPlan:
+    """Start a plan for ``client`` from the recommendation for ``concern`` on ``area`` (slugs).
+
+    The rule is copied into the plan. Raises ``TreatmentsError`` for an unknown concern, area
+    or pair, ``SchedulingError`` when no service covers the area or she already has an active
+    plan for the pair.
+    """
+    now = now or timezone.now()
+    if created_by.pk != client.pk and not created_by.is_staff:
+        raise SchedulingError("staff_only")
+    rec = recommendation(concern=concern, area=area)
+    if rec.service is None:
+        raise SchedulingError("no_service", field="area", area=rec.area.name.lower())
+    with transaction.atomic(durable=True):
+        # Lock the client's row so two clicks cannot start the same plan twice.
+        User.objects.select_for_update().filter(pk=client.pk).first()
+        if TreatmentPlan.objects.filter(
+            client=client, concern=rec.concern, area=rec.area, status=TreatmentPlan.Status.ACTIVE
+        ).exists():
+            raise SchedulingError("plan_exists", concern=rec.concern.name, area=rec.area.name.lower())
+        plan = TreatmentPlan(
+            client=client,
+            concern=rec.concern,
+            area=rec.area,
+            service=rec.service,
+            depth_min_mm=rec.depth_min_mm,
+            depth_max_mm=rec.depth_max_mm,
+            sessions_planned=rec.sessions_initial,
+            sessions_max=rec.sessions_max,
+            interval_min_weeks=rec.interval_min_weeks,
+            interval_max_weeks=rec.interval_max_weeks,
+            created_by=created_by,
+            created_at=now,
+        )
+        plan.full_clean()
+        plan.save()
+    return plan
+
+
+# --- The whole course ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A proposed time for one remaining session of a plan."""
+
+    number: int
+    start: dt.datetime
+    end: dt.datetime
+    practitioner: Practitioner
+    window: Window
+    same_time: bool  # same practitioner, weekday and time as the session before it
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "number": self.number,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "practitioner": {"id": self.practitioner.pk, "name": self.practitioner.display_name},
+            **self.window.as_dict(),
+            "same_time": self.same_time,
+        }
+
+
+def _remaining(plan: TreatmentPlan, booked: dict[int, Appointment]) -> list[int]:
+    return [n for n in range(1, plan.sessions_planned + 1) if n not in booked]
+
+
+def _pick(
+    slots: Sequence[Slot],
+    *,
+    practitioner_id: int | None,
+    anchor: dt.datetime | None,
+    ideal: dt.datetime | None,
+) -> tuple[Slot, bool] | None:
+    """The best slot: same practitioner, weekday and time as ``anchor`` (earliest such week),
+    else the one nearest ``ideal`` with the same practitioner, else the nearest with anyone."""
+    if not slots:
+        return None
+    if anchor is not None:
+        local = anchor.astimezone(spa_zone())
+        for slot in slots:
+            start = slot.start.astimezone(spa_zone())
+            if (
+                slot.practitioner_id == practitioner_id
+                and start.weekday() == local.weekday()
+                and start.time() == local.time()
+            ):
+                return slot, True
+    mine = [s for s in slots if s.practitioner_id == practitioner_id]
+    pool = mine or list(slots)
+    if ideal is None:
+        return pool[0], False
+    return min(pool, key=lambda s: (abs((s.start - ideal).total_seconds()), s.start)), False
+
+
+def propose_course(
+    *, plan: TreatmentPlan, practitioner: Practitioner | None = None, now: dt.datetime | None = None
+) -> list[Proposal]:
+    """Times for every remaining session, each inside its window.
+
+    Each session keeps the practitioner, weekday and time of the session before it where that
+    is free in the window; otherwise the free time nearest to it (same practitioner first). The
+    first session, when not booked yet, takes the earliest free time. Only practitioners
+    allowed the plan's depth are considered. Raises ``no_slot_in_window`` when a window has
+    no free time at all.
+    """
+    now = now or timezone.now()
+    if plan.status != TreatmentPlan.Status.ACTIVE:
+        raise SchedulingError("plan_not_active", field="plan")
+    booked = active_sessions(plan)
+    remaining = _remaining(plan, booked)
+    if not remaining:
+        raise SchedulingError("plan_complete", field="plan")
+    if practitioner is not None and practitioner.max_depth_mm < plan.depth_min_mm:
+        raise SchedulingError(
+            "depth_over_limit",
+            field="practitioner",
+            practitioner=practitioner.display_name,
+            limit=practitioner.max_depth_mm,
+            depth=plan.depth_min_mm,
+        )
+    today = local_date(now)
+    previous: dict[int, tuple[dt.datetime, int]] = {n: (a.start, a.practitioner_id) for n, a in booked.items()}
+    chosen: list[tuple[int, Slot, Window, bool]] = []
+    for number in remaining:
+        before = previous.get(number - 1)
+        window = window_after(plan, number=number, previous_start=before[0] if before else None)
+        preferred = practitioner.pk if practitioner is not None else (before[1] if before else None)
+        if window.start is None:
+            start_date, end_date = today, today + dt.timedelta(days=FIRST_SESSION_SEARCH_DAYS - 1)
+            anchor = ideal = None
+        else:
+            start_date, end_date = window.start, window.end
+            anchor = before[0]
+            ideal = local_datetime(window.start, anchor.astimezone(spa_zone()).time())
+        slots = available_slots(
+            service=plan.service,
+            start_date=start_date,
+            end_date=end_date,
+            window=window,
+            min_depth_mm=plan.depth_min_mm,
+            now=now,
+        )
+        picked = _pick(slots, practitioner_id=preferred, anchor=anchor, ideal=ideal)
+        if picked is None:
+            raise SchedulingError("no_slot_in_window", number=number, window=window.describe())
+        slot, same = picked
+        chosen.append((number, slot, window, same))
+        previous[number] = (slot.start, slot.practitioner_id)
+    people = Practitioner.objects.in_bulk([slot.practitioner_id for _, slot, _, _ in chosen])
+    return [
+        Proposal(
+            number=number,
+            start=slot.start,
+            end=slot.end,
+            practitioner=people[slot.practitioner_id],
+            window=window,
+            same_time=same,
+        )
+        for number, slot, window, same in chosen
+    ]
+
+
+def book_course(
+    *, plan: TreatmentPlan, proposals: Sequence[Proposal], booked_by: User, now: dt.datetime | None = None
+) -> list[Appointment]:
+    """Book every proposed session in one transaction: all of them or none.
+
+    Each booking goes through ``book_appointment`` (screening, window, depth limit, free slot),
+    so a time taken meanwhile refuses the whole course (``slot_taken``, 409) and nothing is
+    booked. The proposals must cover exactly the sessions still to book, in order.
+    """
+    now = now or timezone.now()
+    if plan.status != TreatmentPlan.Status.ACTIVE:
+        raise SchedulingError("plan_not_active", field="plan")
+    expected = _remaining(plan, active_sessions(plan))
+    if not proposals or [p.number for p in proposals] != expected:
+        raise SchedulingError("course_changed")
+    appointments = []
+    with transaction.atomic(durable=True):
+        for proposal in proposals:
+            appointments.append(
+                book_appointment(
+                    client=plan.client,
+                    service=plan.service,
+                    start=proposal.start,
+                    practitioner=proposal.practitioner,
+                    plan=plan,
+                    booked_by=booked_by,
+                    now=now,
+                    durable=False,
+                )
+            )
+    return appointments
+
+
+# --- Recording a session -------------------------------------------------------------------
+
+
+def check_depth(*, plan: TreatmentPlan, practitioner: Practitioner, depth: Decimal, override_reason: str) -> str:
+    """Validate a recorded depth; return the override reason to keep ('' inside the range).
+
+    Never above 2.0 mm or below 0.25 mm; never above the practitioner's limit (no reason lifts
+    it); outside the plan's range only with a reason.
+    """
+    if depth > DEPTH_CEILING:
+        raise SchedulingError("depth_over_ceiling", field="depth_used_mm")
+    if depth < DEPTH_FLOOR:
+        raise SchedulingError("depth_below_floor", field="depth_used_mm")
+    if depth > practitioner.max_depth_mm:
+        raise SchedulingError(
+            "depth_over_practitioner",
+            field="depth_used_mm",
+            practitioner=practitioner.display_name,
+            limit=practitioner.max_depth_mm,
+        )
+    if plan.depth_min_mm <= depth <= plan.depth_max_mm:
+        return ""
+    if not override_reason.strip():
+        raise SchedulingError(
+            "depth_out_of_range", field="depth_used_mm", depth=depth, low=plan.depth_min_mm, high=plan.depth_max_mm
+        )
+    return override_reason.strip()
+
+
+def record_session(
+    *,
+    appointment: Appointment,
+    depth_used_mm: Decimal,
+    areas: Iterable[TreatmentArea],
+    products: Iterable[Product],
+    reaction: str,
+    notes: str,
+    depth_override_reason: str = "",
+    by: User,
+    now: dt.datetime | None = None,
+) -> PlanSession:
+    """Record what was done in a plan session; complete the appointment and, with its last
+    session, the plan. Queues the aftercare (outbox) in the same transaction.
+
+    Staff only. The appointment must be booked or checked in, on or after its day.
+    """
+    now = now or timezone.now()
+    if not by.is_staff:
+        raise SchedulingError("staff_only")
+    if appointment.plan_id is None:
+        raise SchedulingError("no_plan")
+    if reaction not in PlanSession.Reaction.values:
+        raise SchedulingError("bad_reaction", field="reaction", reaction=reaction)
+    areas = list(areas)
+    products = list(products)
+    if not areas:
+        raise SchedulingError("areas_required", field="areas")
+    depth = Decimal(depth_used_mm)
+    with transaction.atomic(durable=True):
+        # Lock, then re-read: two staff recording the same session, or a cancel racing it.
+        locked = (
+            Appointment.objects.select_for_update()
+            .select_related("plan", "practitioner", "service", "client")
+            .get(pk=appointment.pk)
+        )
+        if locked.status not in (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN):
+            raise SchedulingError("wrong_status", status=locked.get_status_display().lower())
+        if local_date(now) < local_date(locked.start):
+            raise SchedulingError("too_early_to_record", day=f"{local_date(locked.start):%-d %B %Y}")
+        plan = TreatmentPlan.objects.select_for_update().get(pk=locked.plan_id)
+        if plan.status != TreatmentPlan.Status.ACTIVE:
+            raise SchedulingError("plan_not_active")
+        reason = check_depth(
+            plan=plan, practitioner=locked.practitioner, depth=depth, override_reason=depth_override_reason
+        )
+        number = locked.session_number or plan.sessions.count() + 1
+        session = PlanSession(
+            plan=plan,
+            number=number,
+            appointment=locked,
+            depth_used_mm=depth,
+            depth_override_reason=reason,
+            reaction=reaction,
+            notes=notes.strip(),
+            completed_at=now,
+            recorded_by=by,
+        )
+        session.full_clean(exclude=["appointment"])
+        try:
+            with transaction.atomic():
+                session.save()
+        except IntegrityError as error:
+            raise SchedulingError("wrong_status", status="already recorded") from error
+        session.areas.set(areas)
+        session.products.set(products)
+        locked.status = Appointment.Status.COMPLETED
+        locked.completed_at = now
+        locked.save(update_fields=["status", "completed_at"])
+        if plan.sessions.count() >= plan.sessions_planned:
+            plan.status = TreatmentPlan.Status.COMPLETED
+            plan.save(update_fields=["status"])
+        outbox.session_completed(session=session)
+    return session
+
+
+# --- Plan life -----------------------------------------------------------------------------
+
+
+def extend_plan(*, plan: TreatmentPlan, by: User, sessions: int = 1) -> TreatmentPlan:
+    """Add sessions to a plan, up to the maximum copied from its rule. Staff only.
+
+    A completed plan extended becomes active again; a cancelled one stays ended.
+    """
+    if not by.is_staff:
+        raise SchedulingError("staff_only")
+    if sessions < 1:
+        raise SchedulingError("bad_extension", field="sessions")
+    with transaction.atomic(durable=True):
+        locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+        if locked.status == TreatmentPlan.Status.CANCELLED:
+            raise SchedulingError("plan_not_active")
+        if locked.sessions_planned + sessions > locked.sessions_max:
+            raise SchedulingError("plan_at_max", field="sessions", max=locked.sessions_max)
+        locked.sessions_planned += sessions
+        locked.status = TreatmentPlan.Status.ACTIVE
+        locked.save(update_fields=["sessions_planned", "status"])
+    return locked
+
+
+def end_plan(*, plan: TreatmentPlan, reason: str, by: User, now: dt.datetime | None = None) -> TreatmentPlan:
+    """End an active plan early with a reason (staff); its booked sessions are cancelled."""
+    now = now or timezone.now()
+    if not by.is_staff:
+        raise SchedulingError("staff_only")
+    if not reason.strip():
+        raise SchedulingError("reason_required", field="reason")
+    with transaction.atomic(durable=True):
+        locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+        if locked.status != TreatmentPlan.Status.ACTIVE:
+            raise SchedulingError("plan_not_active")
+        for appointment in locked.appointments.filter(status=Appointment.Status.BOOKED):
+            cancel_appointment(appointment=appointment, by=by, now=now, durable=False)
+        locked.status = TreatmentPlan.Status.CANCELLED
+        locked.ended_reason = reason.strip()[:300]
+        locked.save(update_fields=["status", "ended_reason"])
+    return locked
+
+
+# --- Results -------------------------------------------------------------------------------
+
+
+def rate_session(
+    *, session: PlanSession, client: User, rating: int, comment: str = "", now: dt.datetime | None = None
+) -> PlanSession:
+    """The client rates her results after a session (1–5); rating again replaces it."""
+    now = now or timezone.now()
+    if session.plan.client_id != client.pk:
+        raise SchedulingError("not_your_session")
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise SchedulingError("bad_rating", field="rating")
+    with transaction.atomic(durable=True):
+        PlanSession.objects.filter(pk=session.pk).update(
+            results_rating=rating, results_comment=comment.strip(), rated_at=now
+        )
+    session.results_rating, session.results_comment, session.rated_at = rating, comment.strip(), now
+    return session
+
+
+def attach_photo(*, session: PlanSession, kind: str, file: UploadedFile, by: User) -> SessionPhoto:
+    """Staff attach a before/after photo; stored under MEDIA_ROOT, served only through a view
+    that checks access."""
+    if not by.is_staff:
+        raise SchedulingError("staff_only")
+    if kind not in SessionPhoto.Kind.values:
+        raise SchedulingError("bad_photo", field="kind")
+    content_type = getattr(file, "content_type", "") or ""
+    if content_type not in PHOTO_TYPES or not file.size or file.size > PHOTO_MAX_BYTES:
+        raise SchedulingError("bad_photo", field="image")
+    with transaction.atomic(durable=True):
+        photo = SessionPhoto(session=session, kind=kind, image=file, uploaded_by=by)
+        photo.save()
+    return photo
