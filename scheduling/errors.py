@@ -32,6 +32,24 @@ class SchedulingError(DomainError):
         "depth_out_of_range": _("%(depth)s mm is outside the plan's %(low)s–%(high)s mm: give a reason."),
         "depth_over_ceiling": _("Never deeper than 2.0 mm."),
         "bad_range": _("%(reason)s"),
+        # Treatment plans (scheduling/plans.py)
+        "no_service": _("No service covers the %(area)s yet; please call the spa."),
+        "plan_exists": _("You already have an active plan for %(concern)s on the %(area)s."),
+        "no_plan": _("This appointment is not part of a treatment plan."),
+        "depth_over_practitioner": _("%(practitioner)s may needle up to %(limit)s mm."),
+        "depth_below_floor": _("At least 0.25 mm."),
+        "areas_required": _("Choose at least one treated area."),
+        "bad_reaction": _("Unknown reaction: %(reaction)s."),
+        "plan_at_max": _("This plan can have at most %(max)s sessions."),
+        "bad_extension": _("Extend by at least one session."),
+        "reason_required": _("Give a reason."),
+        "bad_rating": _("Rate your results from 1 to 5."),
+        "not_your_session": _("That session is not yours."),
+        "staff_only": _("Only staff can do this."),
+        "bad_photo": _("Upload a JPEG, PNG or WebP image of at most 10 MB."),
+        "no_slot_in_window": _("No free time for session %(number)s in its window (%(window)s); please call the spa."),
+        "course_changed": _("The plan changed since these times were proposed; please look again."),
+        "too_early_to_record": _("This appointment is on %(day)s: record the session on the day."),
         # Staff actions (scheduling/staff.py).
         "check_in_not_today": _("Check-in is possible on the day of the appointment (%(day)s)."),
         "no_show_too_early": _("A no-show can be recorded only after the appointment's start (%(start)s)."),
@@ -41,6 +59,8 @@ class SchedulingError(DomainError):
         "age_unknown": _("Please add your date of birth to your profile before booking."),
         "not_your_appointment": _("That appointment is not yours."),
         "session_taken": _("Session %(number)s of this plan has just been booked."),
+        # Outbox (scheduling/dispatch.py).
+        "not_resendable": _("Only a failed message can be sent again; this one is %(status)s."),
     }
     STATUS = {
         "slot_taken": 409,
@@ -48,7 +68,10 @@ class SchedulingError(DomainError):
         "under_age": 403,
         "not_your_plan": 403,
         "cutoff_passed": 403,
+        "not_your_session": 403,
+        "staff_only": 403,
         "age_unknown": 403,
         "not_your_appointment": 403,
         "session_taken": 409,
+        "not_resendable": 409,
     }
