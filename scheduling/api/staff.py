@@ -1,5 +1,173 @@
+"""Staff API: the day's schedule with intake flags, check-in, no-show; and an appointment's ``.ics``.
+
+Staff only (``is_staff``) except the ``.ics``, which a client may fetch for her own appointment.
+Wrong-status actions are 400 with ``code`` through the one exception handler (``spa.api``).
+"""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.http import HttpResponse
+from django.urls import path
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from scheduling import calendars, staff
+from scheduling.api.booking import AppointmentSerializer, PractitionerRefSerializer
+from scheduling.models import Appointment, Practitioner
+from scheduling.schedule import Entry, day_entries
+from scheduling.selectors import appointments_for_user, get_appointment_for_user
+from spa.lib.time import local_date
+
+
+class ScheduleQuery(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="Local date (YYYY-MM-DD); today when left out.")
+    practitioner = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+
+    def validate_practitioner(self, value: int) -> Practitioner:
+        practitioner = Practitioner.objects.filter(pk=value).first()
+        if practitioner is None:
+            raise serializers.ValidationError("Unknown practitioner.")
+        return practitioner
+
+
+class ClientRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class FlagSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="A contraindication slug, a screening status, `staff_flag`, ...")
+    severity = serializers.CharField()
+    text = serializers.CharField()
+
+
+class ScheduleEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=Appointment.Status.choices)
+    client = ClientRefSerializer()
+    practitioner = PractitionerRefSerializer()
+    room = serializers.CharField()
+    service = serializers.CharField(help_text="Service slug.")
+    plan = serializers.IntegerField(allow_null=True)
+    session_number = serializers.IntegerField(allow_null=True)
+    flags = FlagSerializer(many=True)
+    screening_status = serializers.CharField(
+        allow_null=True, help_text="clear, staff_review, doctor_clearance, blocked, expired or missing."
+    )
+
+
+class ScheduleSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    appointments = ScheduleEntrySerializer(many=True)
+
+
+def _entry(entry: Entry) -> dict[str, Any]:
+    a = entry.appointment
+    return {
+        "id": a.pk,
+        "start": a.start,
+        "end": a.end,
+        "status": a.status,
+        "client": {"id": a.client_id, "name": a.client.get_full_name() or a.client.email},
+        "practitioner": {"id": a.practitioner_id, "name": a.practitioner.display_name},
+        "room": a.room.name,
+        "service": a.service.slug,
+        "plan": a.plan_id,
+        "session_number": a.session_number,
+        "flags": entry.flags,
+        "screening_status": entry.screening_status,
+    }
+
+
+class ScheduleView(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        summary="The day's appointments with intake flags (staff)",
+        parameters=[ScheduleQuery],
+        responses=ScheduleSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        query = ScheduleQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        day = query.validated_data.get("date") or local_date(timezone.now())
+        entries = day_entries(day=day, practitioner=query.validated_data.get("practitioner"))
+        return Response(ScheduleSerializer({"date": day, "appointments": [_entry(e) for e in entries]}).data)
+
+
+def _staff_action(request: Request, pk: int, action: Any) -> Response:
+    appointment = get_appointment_for_user(request.user, pk)
+    action(appointment=appointment, by=request.user)
+    return Response(AppointmentSerializer(appointments_for_user(request.user).get(pk=pk)).data)
+
+
+class CheckInView(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        summary="Check a client in (staff; only a booked appointment, on its day)",
+        request=None,
+        responses=AppointmentSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return _staff_action(request, pk, staff.check_in_appointment)
+
+
+class NoShowView(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        summary="Record a no-show (staff; only a booked appointment after its start); withdraws reminders",
+        request=None,
+        responses=AppointmentSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return _staff_action(request, pk, staff.mark_no_show)
+
+
+class CalendarRenderer(BaseRenderer):
+    """Lets a client that asks for ``text/calendar`` get the file (errors still come as JSON)."""
+
+    media_type = "text/calendar"
+    format = "ics"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if isinstance(data, bytes):
+            return data
+        return JSONRenderer().render(data)
+
+
+class AppointmentIcsView(APIView):
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer, CalendarRenderer]
+
+    @extend_schema(
+        summary="The appointment as an iCalendar file (a client's own; staff any)",
+        parameters=[OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        responses={(200, "text/calendar"): OpenApiResponse(OpenApiTypes.BINARY, description="RFC 5545 calendar")},
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        appointment = get_appointment_for_user(request.user, pk)
+        response = HttpResponse(calendars.appointment_ics(appointment), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f"attachment; filename=appointment-{appointment.pk}.ics"
+        return response
+
+
+urlpatterns = [
+    path("schedule", ScheduleView.as_view(), name="api-schedule"),
+    path("appointments/<int:pk>/check-in", CheckInView.as_view(), name="api-appointment-check-in"),
+    path("appointments/<int:pk>/no-show", NoShowView.as_view(), name="api-appointment-no-show"),
+    path("appointments/<int:pk>.ics", AppointmentIcsView.as_view(), name="api-appointment-ics"),
+]

@@ -1,5 +1,452 @@
+"""Staff pages: schedule (day, week), appointment detail and actions, booking for a client who
+phones, working hours, time off, closures, the owner's dashboard; and the calendar files.
+
+Every staff page needs ``is_staff``: anonymous visitors go to the login page, clients get 403.
+"""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from clients.models import User
+from clients.screening import screening_status
+from scheduling import calendars, dashboard, schedule, staff
+from scheduling.availability import available_slots
+from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
+from scheduling.errors import SchedulingError
+from scheduling.models import Appointment, Closure, Practitioner, TimeOff, WorkingHours
+from scheduling.selectors import get_appointment_for_user
+from scheduling.staff_forms import (
+    ClientSearchForm,
+    ClosureForm,
+    RescheduleForm,
+    ScheduleFilterForm,
+    SlotSearchForm,
+    StaffBookingForm,
+    TimeOffForm,
+    WorkingHoursFormSet,
+    add_domain_error,
+)
+from spa.lib.time import local_date, local_day_bounds
+
+View = Callable[..., HttpResponse]
+
+
+def staff_required(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_staff:
+            raise PermissionDenied("Staff only.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _staff_appointment(pk: int) -> Appointment:
+    return get_object_or_404(
+        Appointment.objects.select_related(
+            "client", "client__client_profile", "practitioner", "room", "service", "plan", "plan__concern", "plan__area"
+        ),
+        pk=pk,
+    )
+
+
+def _own_practitioner(user: User) -> Practitioner | None:
+    return Practitioner.objects.filter(user=user).first()
+
+
+def _schedule_context(request: HttpRequest, *, week: bool) -> dict[str, Any]:
+    today = local_date(timezone.now())
+    form = ScheduleFilterForm(request.GET or None)
+    day, by, practitioner = form.cleaned(today)
+    if request.GET and not form.is_valid():
+        messages.warning(request, "That date or view was not understood: showing today.")
+    step = dt.timedelta(days=7 if week else 1)
+    me = _own_practitioner(request.user)
+    feed_url = (
+        request.build_absolute_uri(reverse("scheduling:practitioner_feed", args=[me.calendar_token])) if me else ""
+    )
+    return {
+        "day": day,
+        "by": by,
+        "practitioner": practitioner,
+        "previous": day - step,
+        "next": day + step,
+        "today": today,
+        "feed_url": feed_url,
+        "filter_form": form,
+    }
+
+
+@staff_required
+@require_GET
+def schedule_day(request: HttpRequest) -> HttpResponse:
+    context = _schedule_context(request, week=False)
+    context["schedule"] = schedule.day_schedule(
+        day=context["day"], by=context["by"], practitioner=context["practitioner"]
+    )
+    return render(request, "scheduling/staff/schedule_day.html", context)
+
+
+@staff_required
+@require_GET
+def schedule_week(request: HttpRequest) -> HttpResponse:
+    context = _schedule_context(request, week=True)
+    context["schedule"] = schedule.week_schedule(
+        day=context["day"], by=context["by"], practitioner=context["practitioner"]
+    )
+    return render(request, "scheduling/staff/schedule_week.html", context)
+
+
+@staff_required
+@require_GET
+def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _staff_appointment(pk)
+    screening = screening_status(user_id=appointment.client_id)
+    history = appointment.history.select_related("history_user").order_by("-history_date", "-history_id")
+    now = timezone.now()
+    context = {
+        "appointment": appointment,
+        "screening": screening,
+        "flags": schedule.flags_for(appointment, screening),
+        "history": history,
+        "can_check_in": appointment.status == Appointment.Status.BOOKED
+        and local_date(appointment.start) == local_date(now),
+        "can_no_show": appointment.status == Appointment.Status.BOOKED and appointment.start <= now,
+        "can_change": appointment.status == Appointment.Status.BOOKED,
+    }
+    return render(request, "scheduling/staff/appointment.html", context)
+
+
+def _act(request: HttpRequest, pk: int, action: Callable[..., Appointment], done: str) -> HttpResponse:
+    appointment = _staff_appointment(pk)
+    try:
+        action(appointment=appointment, by=request.user)
+    except SchedulingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done.format(client=appointment.client))
+    return redirect("scheduling:staff_appointment", pk=pk)
+
+
+@staff_required
+@require_POST
+def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, staff.check_in_appointment, "{client} is checked in.")
+
+
+@staff_required
+@require_POST
+def no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, staff.mark_no_show, "No-show recorded for {client}; her reminders are withdrawn.")
+
+
+@staff_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _staff_appointment(pk)
+    try:
+        cancelled = cancel_appointment(appointment=appointment, by=request.user)
+    except SchedulingError as error:
+        messages.error(request, error.message)
+    else:
+        late = " It was a late cancellation and is recorded as such." if cancelled.late_cancellation else ""
+        messages.success(request, f"The appointment of {appointment.client} is cancelled.{late}")
+    return redirect("scheduling:staff_appointment", pk=pk)
+
+
+def _slot_choices(slots: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {"value": f"{s.start.isoformat()}|{s.practitioner_id}", "start": s.start, "practitioner": s.practitioner_name}
+        for s in slots
+    ]
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _staff_appointment(pk)
+    search = SlotSearchForm(
+        request.GET or None,
+        initial={"client": appointment.client_id, "service": appointment.service_id},
+    )
+    search.fields["client"].required = False
+    search.fields["service"].required = False
+    day = local_date(appointment.start)
+    practitioner = None
+    if search.is_bound and search.is_valid():
+        day = search.cleaned_data["day"]
+        practitioner = search.cleaned_data["practitioner"]
+    form = RescheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        start, practitioner_id = form.cleaned_data["slot"]
+        try:
+            moved = reschedule_appointment(
+                appointment=appointment,
+                start=start,
+                practitioner=Practitioner.objects.filter(pk=practitioner_id).first(),
+                by=request.user,
+                override_reason=form.cleaned_data["override_reason"],
+            )
+        except SchedulingError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(
+                request, f"Moved to {timezone.localtime(moved.start):%A %-d %B at %H:%M} with {moved.practitioner}."
+            )
+            return redirect("scheduling:staff_appointment", pk=pk)
+    slots = available_slots(
+        service=appointment.service,
+        start_date=day,
+        end_date=day,
+        practitioner=practitioner,
+        min_depth_mm=appointment.plan.depth_min_mm if appointment.plan else None,
+        enforce_notice=False,
+        exclude_appointment_id=appointment.pk,
+    )
+    context = {
+        "appointment": appointment,
+        "search": search,
+        "form": form,
+        "day": day,
+        "slots": _slot_choices(slots),
+    }
+    return render(request, "scheduling/staff/reschedule.html", context)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest) -> HttpResponse:
+    """Book for a client who phones: find her, pick service, day and a free time, confirm."""
+    search = ClientSearchForm(request.GET if "q" in request.GET else None)
+    found: list[User] = []
+    if search.is_bound and search.is_valid():
+        words = search.cleaned_data["q"].split()
+        query = Q(is_staff=False, is_active=True)
+        for word in words:
+            query &= Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+        found = list(User.objects.filter(query).order_by("last_name", "first_name")[:20])
+
+    data = request.POST if request.method == "POST" else request.GET
+    slot_search = SlotSearchForm(data if "client" in data else None, initial={"day": local_date(timezone.now())})
+    client = None
+    if "client" in data:
+        client = User.objects.filter(pk=data.get("client") or 0, is_staff=False).first()
+    slots: list[dict[str, Any]] = []
+    booking = None
+    if client is not None:
+        booking = StaffBookingForm(request.POST or None, client=client, initial={"client": client.pk})
+        if slot_search.is_valid():
+            booking.initial["service"] = slot_search.cleaned_data["service"].pk
+            slots = _slot_choices(
+                available_slots(
+                    service=slot_search.cleaned_data["service"],
+                    start_date=slot_search.cleaned_data["day"],
+                    end_date=slot_search.cleaned_data["day"],
+                    practitioner=slot_search.cleaned_data["practitioner"],
+                    enforce_notice=False,
+                )
+            )
+        if request.method == "POST" and booking.is_valid():
+            start, practitioner_id = booking.cleaned_data["slot"]
+            try:
+                appointment = book_appointment(
+                    client=client,
+                    service=booking.cleaned_data["service"],
+                    start=start,
+                    practitioner=Practitioner.objects.filter(pk=practitioner_id).first(),
+                    plan=booking.cleaned_data["plan"],
+                    booked_by=request.user,
+                    override_reason=booking.cleaned_data["override_reason"],
+                )
+            except SchedulingError as error:
+                add_domain_error(booking, error)
+            else:
+                messages.success(
+                    request,
+                    f"Booked {appointment.service} for {client} on "
+                    f"{timezone.localtime(appointment.start):%A %-d %B at %H:%M} with {appointment.practitioner}.",
+                )
+                return redirect("scheduling:staff_appointment", pk=appointment.pk)
+    context = {
+        "search": search,
+        "found": found,
+        "client": client,
+        "screening": screening_status(user_id=client.pk) if client else None,
+        "slot_search": slot_search,
+        "slots": slots,
+        "booking": booking,
+    }
+    return render(request, "scheduling/staff/book.html", context)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def working_hours(request: HttpRequest) -> HttpResponse:
+    practitioners = list(Practitioner.objects.filter(active=True))
+    chosen_id = request.GET.get("practitioner") or request.POST.get("practitioner")
+    practitioner = None
+    if chosen_id and str(chosen_id).isdigit():
+        practitioner = next((p for p in practitioners if p.pk == int(chosen_id)), None)
+        if practitioner is None:
+            raise Http404("No such practitioner.")
+    practitioner = practitioner or _own_practitioner(request.user) or (practitioners[0] if practitioners else None)
+    if practitioner is None:
+        messages.info(request, "There is no active practitioner yet: add one in the admin.")
+        return render(request, "scheduling/staff/hours.html", {"practitioners": practitioners})
+    current = WorkingHours.objects.filter(practitioner=practitioner).order_by("weekday", "start_time")
+    initial = [{"weekday": h.weekday, "start_time": h.start_time, "end_time": h.end_time} for h in current]
+    formset = WorkingHoursFormSet(request.POST or None, initial=initial)
+    if request.method == "POST" and formset.is_valid():
+        intervals = [
+            staff.Interval(f.cleaned_data["weekday"], f.cleaned_data["start_time"], f.cleaned_data["end_time"])
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        try:
+            staff.set_working_hours(practitioner=practitioner, intervals=intervals, by=request.user)
+        except SchedulingError as error:
+            formset._non_form_errors = formset.error_class([error.message])
+        else:
+            messages.success(request, f"Working hours of {practitioner} saved ({len(intervals)} intervals).")
+            return redirect(f"{reverse('scheduling:staff_hours')}?practitioner={practitioner.pk}")
+    context = {"practitioners": practitioners, "practitioner": practitioner, "formset": formset}
+    return render(request, "scheduling/staff/hours.html", context)
+
+
+def _clashes_message(request: HttpRequest, clashes: list[Appointment], what: str) -> None:
+    if clashes:
+        listed = "; ".join(f"{timezone.localtime(a.start):%-d %b %H:%M} {a.client} ({a.practitioner})" for a in clashes)
+        messages.warning(request, f"{len(clashes)} booked appointment(s) fall in this {what}, to move: {listed}.")
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def time_off(request: HttpRequest) -> HttpResponse:
+    form = TimeOffForm(request.POST or None, initial={"practitioner": _own_practitioner(request.user)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            added = staff.add_time_off(
+                practitioner=data["practitioner"],
+                start=data["start"],
+                end=data["end"],
+                reason=data["reason"],
+                by=request.user,
+            )
+        except SchedulingError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, f"Time off added for {added.practitioner}.")
+            _clashes_message(
+                request,
+                list(staff.appointments_during(practitioner=added.practitioner, start=added.start, end=added.end)),
+                "time off",
+            )
+            return redirect("scheduling:staff_time_off")
+    upcoming = TimeOff.objects.filter(end__gte=timezone.now()).select_related("practitioner").order_by("start")
+    return render(request, "scheduling/staff/time_off.html", {"form": form, "time_off": upcoming})
+
+
+@staff_required
+@require_POST
+def time_off_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(TimeOff.objects.select_related("practitioner"), pk=pk)
+    staff.delete_time_off(time_off=item, by=request.user)
+    messages.success(request, f"Time off of {item.practitioner} removed: those hours can be booked again.")
+    return redirect("scheduling:staff_time_off")
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def closures(request: HttpRequest) -> HttpResponse:
+    form = ClosureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            added = staff.add_closure(
+                start_date=data["start_date"], end_date=data["end_date"], reason=data["reason"], by=request.user
+            )
+        except SchedulingError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, f"The spa is closed {added.start_date:%-d %b} to {added.end_date:%-d %b %Y}.")
+            start, _ = local_day_bounds(added.start_date)
+            _, end = local_day_bounds(added.end_date)
+            _clashes_message(
+                request, list(staff.appointments_during(practitioner=None, start=start, end=end)), "closure"
+            )
+            return redirect("scheduling:staff_closures")
+    upcoming = Closure.objects.filter(end_date__gte=local_date(timezone.now())).order_by("start_date")
+    return render(request, "scheduling/staff/closures.html", {"form": form, "closures": upcoming})
+
+
+@staff_required
+@require_POST
+def closure_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Closure, pk=pk)
+    staff.delete_closure(closure=item, by=request.user)
+    messages.success(request, f"Closure {item.start_date:%-d %b}–{item.end_date:%-d %b %Y} removed.")
+    return redirect("scheduling:staff_closures")
+
+
+@staff_required
+@require_GET
+def owner_dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "scheduling/staff/dashboard.html", {"dashboard": dashboard.owner_dashboard()})
+
+
+# --- Calendar files ------------------------------------------------------------------------------
+
+
+@require_GET
+def appointment_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ``.ics`` of an appointment: her own, or any for staff; otherwise 404 (even anonymous)."""
+    appointment = get_appointment_for_user(request.user, pk)
+    response = HttpResponse(calendars.appointment_ics(appointment), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f"attachment; filename=appointment-{appointment.pk}.ics"
+    return response
+
+
+@require_GET
+def practitioner_feed(request: HttpRequest, token: Any) -> HttpResponse:
+    """A practitioner's private subscription feed; the token in the URL is the only key."""
+    practitioner = get_object_or_404(Practitioner, calendar_token=token, active=True)
+    response = HttpResponse(calendars.practitioner_feed(practitioner), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+urlpatterns = [
+    path("staff/schedule/", schedule_day, name="staff_schedule"),
+    path("staff/schedule/week/", schedule_week, name="staff_week"),
+    path("staff/appointments/<int:pk>/", appointment_detail, name="staff_appointment"),
+    path("staff/appointments/<int:pk>/check-in", check_in, name="staff_check_in"),
+    path("staff/appointments/<int:pk>/no-show", no_show, name="staff_no_show"),
+    path("staff/appointments/<int:pk>/cancel", cancel, name="staff_cancel"),
+    path("staff/appointments/<int:pk>/reschedule", reschedule, name="staff_reschedule"),
+    path("staff/book/", book, name="staff_book"),
+    path("staff/hours/", working_hours, name="staff_hours"),
+    path("staff/time-off/", time_off, name="staff_time_off"),
+    path("staff/time-off/<int:pk>/delete", time_off_delete, name="staff_time_off_delete"),
+    path("staff/closures/", closures, name="staff_closures"),
+    path("staff/closures/<int:pk>/delete", closure_delete, name="staff_closure_delete"),
+    path("staff/dashboard/", owner_dashboard, name="staff_dashboard"),
+    path("appointments/<int:pk>.ics", appointment_ics, name="appointment_ics"),
+    path("calendar/<uuid:token>.ics", practitioner_feed, name="practitioner_feed"),
+]

@@ -1,0 +1,154 @@
+"""Forms of the staff pages. They parse and normalise; the services in ``scheduling.staff`` and
+``scheduling.booking`` decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.forms import formset_factory
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from clients.models import User
+from scheduling.errors import SchedulingError
+from scheduling.models import Practitioner, TreatmentPlan, WorkingHours
+from scheduling.schedule import BY_CHOICES
+from treatments.models import Service
+
+
+def add_domain_error(form: forms.BaseForm, error: SchedulingError) -> None:
+    """Show a service's refusal on the form: on its field when the form has it, else on top."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self) -> None:
+        super().__init__(format="%H:%M")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+class ScheduleFilterForm(forms.Form):
+    date = forms.DateField(required=False, widget=DateInput)
+    by = forms.ChoiceField(choices=[(b, b.title()) for b in BY_CHOICES], required=False)
+    practitioner = forms.ModelChoiceField(queryset=Practitioner.objects.all(), required=False)
+
+    def cleaned(self, today: dt.date) -> tuple[dt.date, str, Practitioner | None]:
+        """Values to show; a bad value falls back to today / by practitioner (the page says so)."""
+        if not self.is_valid():
+            return today, "practitioner", None
+        data = self.cleaned_data
+        return data["date"] or today, data["by"] or "practitioner", data["practitioner"]
+
+
+class SlotField(forms.CharField):
+    """``<ISO start>|<practitioner id>`` as the slot radios post it."""
+
+    def to_python(self, value: str | None) -> tuple[dt.datetime, int] | None:
+        value = super().to_python(value)
+        if not value:
+            return None
+        start_text, _, practitioner_text = value.partition("|")
+        start = parse_datetime(start_text)
+        if start is None or timezone.is_naive(start) or not practitioner_text.isdigit():
+            raise forms.ValidationError("Pick one of the free times shown.", code="bad_slot")
+        return start, int(practitioner_text)
+
+
+class ClientSearchForm(forms.Form):
+    q = forms.CharField(label="Client name or email", min_length=2, max_length=100)
+
+
+class SlotSearchForm(forms.Form):
+    """The day and service to list free times for (GET)."""
+
+    client = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_staff=False, is_active=True), widget=forms.HiddenInput
+    )
+    service = forms.ModelChoiceField(queryset=Service.objects.filter(active=True))
+    day = forms.DateField(widget=DateInput)
+    practitioner = forms.ModelChoiceField(
+        queryset=Practitioner.objects.filter(active=True), required=False, empty_label="Anyone"
+    )
+
+
+class StaffBookingForm(forms.Form):
+    client = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_staff=False, is_active=True), widget=forms.HiddenInput
+    )
+    service = forms.ModelChoiceField(queryset=Service.objects.filter(active=True), widget=forms.HiddenInput)
+    slot = SlotField()
+    plan = forms.ModelChoiceField(queryset=TreatmentPlan.objects.none(), required=False, empty_label="No plan")
+    override_reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Reason to book outside the plan's window",
+        help_text="Only needed when the time is outside the session's window.",
+    )
+
+    def __init__(self, *args: object, client: User | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if client is not None:
+            self.fields["plan"].queryset = TreatmentPlan.objects.filter(
+                client=client, status=TreatmentPlan.Status.ACTIVE
+            ).select_related("concern", "area")
+
+
+class RescheduleForm(forms.Form):
+    slot = SlotField()
+    override_reason = forms.CharField(max_length=300, required=False, label="Reason, if outside the plan's window")
+
+
+class WorkingHoursForm(forms.Form):
+    weekday = forms.TypedChoiceField(choices=WorkingHours.Weekday.choices, coerce=int)
+    start_time = forms.TimeField(widget=TimeInput())
+    end_time = forms.TimeField(widget=TimeInput())
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        start, end = data.get("start_time"), data.get("end_time")
+        if start and end and start >= end:
+            self.add_error("end_time", "Must be after the start.")
+        return data
+
+
+WorkingHoursFormSet = formset_factory(WorkingHoursForm, extra=3, can_delete=True)
+
+
+class TimeOffForm(forms.Form):
+    practitioner = forms.ModelChoiceField(queryset=Practitioner.objects.filter(active=True))
+    start = forms.DateTimeField(widget=DateTimeInput(), help_text="Spa local time.")
+    end = forms.DateTimeField(widget=DateTimeInput(), help_text="Spa local time.")
+    reason = forms.CharField(max_length=200, required=False)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start >= end:
+            self.add_error("end", "Time off must end after it starts.")
+        return data
+
+
+class ClosureForm(forms.Form):
+    start_date = forms.DateField(widget=DateInput, label="First day closed")
+    end_date = forms.DateField(widget=DateInput, label="Last day closed")
+    reason = forms.CharField(max_length=200)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and start > end:
+            self.add_error("end_date", "A closure must end on or after its first day.")
+        return data
