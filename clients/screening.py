@@ -6,6 +6,15 @@ or ``screening_statuses`` (many, in a constant number of queries).
 Precedence, most serious first: ``missing`` / ``expired`` (no valid intake), ``blocked``,
 ``doctor_clearance``, ``staff_review``, ``clear``. ``advice`` answers never change the status;
 they add guidance to ``reasons``.
+
+The *current* rule of each contraindication decides, not the severity snapshot taken when she
+answered: an admin may relax isotretinoin from ``blocks`` to ``doctor_clearance`` (DOMAIN.md)
+and that applies to intakes already given. A waiting period counts from the day she answered:
+
+- ``blocks`` / ``staff_review`` with a waiting period: blocked until it ends (``bookable_from``),
+  then the answer no longer holds (Botox three weeks ago is no reason to flag today);
+- ``doctor_clearance`` with a waiting period: a clearance lifts it at once, otherwise she waits;
+- ``advice``: always shown, never blocks.
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
 from clients.models import ConsentSignature, ConsentText, DoctorClearance, IntakeAnswer, IntakeSubmission
@@ -39,12 +48,22 @@ class Status:
 _RANK = {Status.CLEAR: 0, Status.STAFF_REVIEW: 1, Status.DOCTOR_CLEARANCE: 2, Status.BLOCKED: 3}
 
 
+def _worse(current: str, candidate: str) -> str:
+    return max(current, candidate, key=_RANK.__getitem__)
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 @dataclass(frozen=True)
 class Reason:
     slug: str
     severity: str
     text: str
     bookable_from: dt.date | None = None
+    # A doctor's clearance on file lifts this answer (staff still see it).
+    cleared: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -52,6 +71,7 @@ class Reason:
             "severity": self.severity,
             "text": self.text,
             "bookable_from": self.bookable_from.isoformat() if self.bookable_from else None,
+            "cleared": self.cleared,
         }
 
 
@@ -61,7 +81,7 @@ class Screening:
     reasons: list[Reason] = field(default_factory=list)
     submitted_at: dt.datetime | None = None
     valid_until: dt.date | None = None
-    # When every waiting period has passed (None: no waiting period holds her back).
+    # When every waiting period holding her back has passed (None: no date to promise).
     bookable_from: dt.date | None = None
     consent_current: bool = False
 
@@ -75,24 +95,42 @@ class Screening:
         """What staff must see on the schedule (everything but advice)."""
         return [r for r in self.reasons if r.severity != Severity.ADVICE]
 
+    @property
+    def advice(self) -> list[Reason]:
+        return [r for r in self.reasons if r.severity == Severity.ADVICE]
+
     def explanation(self) -> str:
         """The status in plain words for the client."""
+        consent = "" if self.consent_current else " Please also sign the consent form."
         match self.status:
             case Status.MISSING:
                 return "Please fill in the medical questionnaire before booking."
             case Status.EXPIRED:
-                return "Your medical questionnaire is more than six months old: please renew it before booking."
+                return (
+                    f"Your medical questionnaire is more than {settings.SPA_INTAKE_VALIDITY_DAYS} days old: "
+                    "please renew it before booking."
+                )
             case Status.BLOCKED if self.bookable_from:
-                return f"Skin needling can't be booked yet. You can book from {self.bookable_from:%-d %B %Y}."
+                return f"Skin needling can't be booked yet. You can book from {_day(self.bookable_from)}.{consent}"
             case Status.BLOCKED:
                 return "Skin needling isn't possible for you at the moment: please call the spa to talk it through."
+            case Status.DOCTOR_CLEARANCE if self.bookable_from:
+                return (
+                    "We need your doctor's clearance before you can book online. Bring or send us their letter "
+                    f"and we will record it; without it you can book from {_day(self.bookable_from)}.{consent}"
+                )
             case Status.DOCTOR_CLEARANCE:
                 return (
-                    "We need your doctor's clearance before you can book. Bring or send us their letter "
-                    "and we will record it."
+                    "We need your doctor's clearance before you can book online. Bring or send us their letter "
+                    f"and we will record it.{consent}"
                 )
-            case Status.STAFF_REVIEW:
+            case Status.STAFF_REVIEW if self.consent_current:
                 return "You can book. Your practitioner will go through a few answers with you before treating."
+            case Status.STAFF_REVIEW:
+                return (
+                    "Your answers allow booking; your practitioner will go through a few of them with you. "
+                    "Please sign the consent form to book."
+                )
             case _:
                 if not self.consent_current:
                     return "Your questionnaire is fine. Please sign the consent form to book."
@@ -114,6 +152,11 @@ def current_consent_text() -> ConsentText | None:
     return ConsentText.objects.order_by("-version").first()
 
 
+def intake_valid_until(submitted_at: dt.datetime) -> dt.date:
+    """The last local date on which an intake given at ``submitted_at`` still counts."""
+    return local_date(submitted_at + dt.timedelta(days=settings.SPA_INTAKE_VALIDITY_DAYS))
+
+
 def evaluate(
     *,
     submission: IntakeSubmission | None,
@@ -129,8 +172,7 @@ def evaluate(
     """
     if submission is None:
         return Screening(status=Status.MISSING, consent_current=consent_current)
-    validity = dt.timedelta(days=settings.SPA_INTAKE_VALIDITY_DAYS)
-    valid_until = local_date(submission.submitted_at + validity)
+    valid_until = intake_valid_until(submission.submitted_at)
     today = local_date(now)
     if today > valid_until:
         return Screening(
@@ -142,40 +184,45 @@ def evaluate(
     answered_on = local_date(submission.submitted_at)
     status = Status.CLEAR
     reasons: list[Reason] = []
-    bookable_from: dt.date | None = None
     for answer in answers:
         item = answer.contraindication
         if not answer.answer or not item.active:
             continue
-        # The current rule decides (an admin may relax isotretinoin to doctor_clearance).
         severity = item.severity
-        if item.waiting_days:
-            opens = answered_on + dt.timedelta(days=item.waiting_days)
-            if today < opens:
-                reasons.append(
-                    Reason(item.slug, Severity.BLOCKS, f"{item.name}: you can book from {opens:%-d %B %Y}.", opens)
-                )
-                status = max(status, Status.BLOCKED, key=_RANK.__getitem__)
-                bookable_from = max(bookable_from or opens, opens)
-                continue
-            if severity != Severity.ADVICE:
-                # The waiting period is over: what the answer was about no longer holds.
-                continue
-        if severity == Severity.DOCTOR_CLEARANCE and item.pk in cleared:
-            reasons.append(Reason(item.slug, Severity.STAFF_REVIEW, f"{item.name}: doctor's clearance on file."))
-            status = max(status, Status.STAFF_REVIEW, key=_RANK.__getitem__)
+        opens = answered_on + dt.timedelta(days=item.waiting_days) if item.waiting_days else None
+        waiting = opens is not None and today < opens
+        advice = f" {item.advice}" if item.advice else ""
+        if severity == Severity.ADVICE:
+            reasons.append(Reason(item.slug, severity, f"{item.name}:{advice}" if advice else item.name))
             continue
-        text = f"{item.name}: {item.advice}" if item.advice else item.name
-        reasons.append(Reason(item.slug, severity, text))
-        if severity == Severity.BLOCKS:
-            status = max(status, Status.BLOCKED, key=_RANK.__getitem__)
-        elif severity == Severity.DOCTOR_CLEARANCE:
-            status = max(status, Status.DOCTOR_CLEARANCE, key=_RANK.__getitem__)
-        elif severity == Severity.STAFF_REVIEW:
-            status = max(status, Status.STAFF_REVIEW, key=_RANK.__getitem__)
-    if status != Status.BLOCKED or any(r.severity == Severity.BLOCKS and not r.bookable_from for r in reasons):
-        # Not blocked, or blocked with no end date: there is no date to promise.
-        bookable_from = None
+        if opens is not None and not waiting:
+            # The waiting period is over: what the answer was about no longer holds.
+            continue
+        if severity == Severity.DOCTOR_CLEARANCE:
+            if item.pk in cleared:
+                reasons.append(Reason(item.slug, severity, f"{item.name}: doctor's clearance on file.", cleared=True))
+                continue
+            text = f"{item.name}: needs your doctor's clearance."
+            if waiting:
+                text += f" Without it, you can book from {_day(opens)}."
+            reasons.append(Reason(item.slug, severity, text, opens if waiting else None))
+            status = _worse(status, Status.DOCTOR_CLEARANCE)
+        elif waiting:
+            reasons.append(Reason(item.slug, Severity.BLOCKS, f"{item.name}: you can book from {_day(opens)}.", opens))
+            status = _worse(status, Status.BLOCKED)
+        elif severity == Severity.BLOCKS:
+            reasons.append(Reason(item.slug, severity, f"{item.name}.{advice}"))
+            status = _worse(status, Status.BLOCKED)
+        else:
+            reasons.append(
+                Reason(item.slug, Severity.STAFF_REVIEW, f"{item.name}: your practitioner will ask.{advice}")
+            )
+            status = _worse(status, Status.STAFF_REVIEW)
+    # A date to promise only if every answer holding her back ends on a known date.
+    holding = [r for r in reasons if r.severity in (Severity.BLOCKS, Severity.DOCTOR_CLEARANCE) and not r.cleared]
+    bookable_from = None
+    if holding and all(r.bookable_from for r in holding):
+        bookable_from = max(r.bookable_from for r in holding if r.bookable_from)
     return Screening(
         status=status,
         reasons=reasons,
@@ -187,20 +234,21 @@ def evaluate(
 
 
 def screening_statuses(client_ids: Iterable[int], *, now: dt.datetime | None = None) -> dict[int, Screening]:
-    """Screening of many clients in four queries (schedule pages, lists)."""
+    """Screening of many clients in five queries whatever their number (schedule pages, lists)."""
     now = now or timezone.now()
     ids = set(client_ids)
     if not ids:
         return {}
-    latest: dict[int, IntakeSubmission] = {}
-    submissions = (
-        IntakeSubmission.objects.filter(client_id__in=ids)
-        .order_by("client_id", "-submitted_at", "-pk")
-        .prefetch_related(Prefetch("answers", queryset=IntakeAnswer.objects.select_related("contraindication")))
+    # Only each client's newest submission (and its answers) is read, not the whole history.
+    newest = (
+        IntakeSubmission.objects.filter(client_id=OuterRef("client_id"))
+        .order_by("-submitted_at", "-pk")
+        .values("pk")[:1]
     )
-    # Only the newest per client is needed; older ones are skipped (prefetch is one query).
-    for submission in submissions:
-        latest.setdefault(submission.client_id, submission)
+    submissions = IntakeSubmission.objects.filter(client_id__in=ids, pk=Subquery(newest)).prefetch_related(
+        Prefetch("answers", queryset=IntakeAnswer.objects.select_related("contraindication"))
+    )
+    latest = {submission.client_id: submission for submission in submissions}
     today = local_date(now)
     cleared: dict[int, set[int]] = defaultdict(set)
     clearances = DoctorClearance.contraindications.through.objects.filter(

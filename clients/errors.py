@@ -1,0 +1,46 @@
+"""Clients' one error type. Messages declared once; the API maps ``status`` to HTTP."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from spa.lib.errors import DomainError
+
+
+class ClientsError(DomainError):
+    """A rule about people refused an action. ``field`` names the form field when there is one.
+
+    ``field_errors`` carries several field errors at once (an incomplete questionnaire).
+    """
+
+    ERROR_MESSAGES = {
+        "invalid": _("Please correct the errors below."),
+        "email_taken": _("An account with this email address already exists."),
+        "invalid_phone": _("Enter the phone number in international format, e.g. +447700900123."),
+        "invalid_date_of_birth": _("Enter a real date of birth."),
+        "unanswered": _("Please answer every question."),
+        "unknown_question": _("These answers are not questions of the questionnaire: %(slugs)s."),
+        "no_consent_text": _("The spa has not published its consent form yet. Please call us."),
+        "consent_not_accepted": _("Tick the box to confirm that you have read and accept the consent."),
+        "name_mismatch": _("Type your full name exactly as on your profile: %(name)s."),
+        "nothing_to_clear": _("This client has no answer that needs a doctor's clearance."),
+        "not_doctor_clearance": _("A doctor's clearance can only lift questions that need one."),
+        "bad_expiry": _("The clearance cannot expire before it was given."),
+        "not_a_client": _("That account is not a client."),
+        "confirm_required": _("Confirm that you want your account and data deleted."),
+        "wrong_password": _("That password is not right."),
+        "staff_account": _("Staff accounts are closed by the spa's admin, not online."),
+    }
+    STATUS = {"staff_account": 403}
+
+    def __init__(
+        self,
+        code: str,
+        message: str | None = None,
+        *,
+        field: str | None = None,
+        field_errors: dict[str, list[str]] | None = None,
+        **params: object,
+    ) -> None:
+        super().__init__(code, message, field=field, **params)
+        self.field_errors = field_errors or ({field: [self.message]} if field else {})

@@ -1,0 +1,100 @@
+"""Staff pages about clients: the list with search, the client record, the clearance letters.
+
+Every view of a client record (and every letter opened) writes an ``AuditEntry``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from clients import services
+from clients.errors import ClientsError
+from clients.forms import ClearanceForm, ClientSearchForm, add_service_error
+from clients.models import AuditEntry, DoctorClearance
+from clients.screening import screening_status, screening_statuses
+from clients.selectors import client_record, get_client_for_staff, staff_client_list
+from clients.views import client_ip
+
+PAGE_SIZE = 50
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Anonymous: to the login page. Logged in but not staff: 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_staff:
+            raise PermissionDenied("Staff only.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+def client_list(request: HttpRequest) -> HttpResponse:
+    form = ClientSearchForm(request.GET or None)
+    search = form.cleaned_data["q"] if form.is_valid() else ""
+    page = Paginator(staff_client_list(search=search), PAGE_SIZE).get_page(request.GET.get("page"))
+    statuses = screening_statuses([user.pk for user in page])
+    rows = [(user, statuses[user.pk]) for user in page]
+    return render(request, "clients/staff_list.html", {"form": form, "page": page, "rows": rows, "search": search})
+
+
+@staff_required
+def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_client_for_staff(pk=pk)
+    form = ClearanceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.grant_clearance(
+                client=client,
+                note=data["note"],
+                by=request.user,
+                contraindications=list(data["contraindications"]) or None,
+                letter=data["letter"],
+                cleared_on=data["cleared_on"],
+                expires_on=data["expires_on"],
+            )
+        except ClientsError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "The doctor's clearance is recorded.")
+            return redirect("clients:staff_client", pk=client.pk)
+    services.record_access(
+        actor=request.user,
+        client=client,
+        action=AuditEntry.Action.VIEW,
+        what="viewed the client record",
+        ip=client_ip(request),
+    )
+    context = {"client": client, "screening": screening_status(user_id=client.pk), "form": form}
+    context.update(client_record(user=client))
+    return render(request, "clients/staff_client.html", context, status=400 if form.errors else 200)
+
+
+@staff_required
+def clearance_letter(request: HttpRequest, pk: int) -> FileResponse:
+    """A clearance's scanned letter, to staff only (MEDIA_ROOT is never served directly)."""
+    clearance = get_object_or_404(DoctorClearance.objects.select_related("client"), pk=pk)
+    if not clearance.letter:
+        raise Http404("No letter.")
+    services.record_access(
+        actor=request.user,
+        client=clearance.client,
+        action=AuditEntry.Action.VIEW,
+        what=f"opened the clearance letter #{clearance.pk}",
+        ip=client_ip(request),
+    )
+    filename = clearance.letter.name.rsplit("/", 1)[-1].split("-", 1)[-1]
+    return FileResponse(clearance.letter.open("rb"), as_attachment=True, filename=filename)

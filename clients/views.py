@@ -1,0 +1,130 @@
+"""The client's own pages: sign up, profile, intake and consent, my data (export, delete)."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clients import services
+from clients.errors import ClientsError
+from clients.forms import DeleteAccountForm, IntakeForm, ProfileForm, SignupForm, add_service_error
+from clients.models import ClientProfile
+from clients.screening import screening_status
+from clients.selectors import active_questions, age_problem, current_consent_text
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR only: behind a proxy the deployment sets it from a trusted header.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("clients:profile")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.register_client(**form.cleaned_data)
+        except ClientsError as error:
+            add_service_error(form, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome! Please answer the medical questionnaire before booking.")
+            return redirect("clients:intake")
+    return render(request, "clients/signup.html", {"form": form})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    current = ClientProfile.objects.filter(user=user).first() or ClientProfile(user=user)
+    initial = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "phone": current.phone,
+        "date_of_birth": current.date_of_birth,
+        "skin_type": current.skin_type,
+        "preferred_channel": current.preferred_channel,
+        "marketing_opt_in": current.marketing_opt_in,
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_profile(user=user, **form.cleaned_data)
+        except ClientsError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "Your details are saved.")
+            return redirect("clients:profile")
+    return render(request, "clients/profile.html", {"form": form, "age_problem": age_problem(user=user)})
+
+
+@login_required
+def intake(request: HttpRequest) -> HttpResponse:
+    """One yes/no per active question, then the consent (only if the current version is unsigned)."""
+    user = request.user
+    screening = screening_status(user_id=user.pk)
+    consent_text = current_consent_text()
+    consent_needed = consent_text is not None and not screening.consent_current
+    form = IntakeForm(request.POST or None, questions=active_questions(), consent_needed=consent_needed)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.complete_intake(
+                user=user,
+                answers=form.answers(),
+                sign=consent_needed,
+                signed_name=form.cleaned_data.get("signed_name", ""),
+                accepted=form.cleaned_data.get("accepted", False),
+                ip=client_ip(request),
+                user_agent=request.headers.get("user-agent", ""),
+            )
+        except ClientsError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "Thank you: your answers are saved.")
+            return redirect("clients:intake")
+    return render(
+        request,
+        "clients/intake.html",
+        {"form": form, "screening": screening, "consent_text": consent_text, "consent_needed": consent_needed},
+    )
+
+
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    return render(request, "clients/my_data.html", {"delete_form": DeleteAccountForm(user=request.user)})
+
+
+@login_required
+def my_data_export(request: HttpRequest) -> HttpResponse:
+    data = services.export_client_data(user=request.user)
+    stamp = timezone.localdate().isoformat()
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="my-data-{stamp}.json"'
+    return response
+
+
+@login_required
+@require_POST
+def delete_account(request: HttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.erase_client(user=request.user, by=request.user)
+        except ClientsError as error:
+            add_service_error(form, error)
+        else:
+            logout(request)
+            messages.success(request, "Your account and your personal and medical data have been deleted.")
+            return redirect("home")
+    return render(request, "clients/my_data.html", {"delete_form": form}, status=400)

@@ -1,0 +1,144 @@
+"""Scheduling's part of a client's data export and erasure (registered in ``SchedulingConfig.ready``).
+
+Erasure keeps appointments, plans and session records for the spa's books, anonymised: the
+client row itself is anonymised by ``clients.privacy``; here free-text notes, photos, ratings
+comments and message bodies go, and pending messages are withdrawn.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from clients.models import User
+from clients.privacy import register_eraser, register_export_section
+from scheduling.models import Appointment, Notification, PlanSession, SessionPhoto, TreatmentPlan
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _mm(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def export_appointments(user: User) -> list[dict[str, Any]]:
+    rows = Appointment.objects.filter(client=user).select_related("service", "practitioner", "room").order_by("start")
+    return [
+        {
+            "id": row.pk,
+            "service": row.service.name,
+            "start": _iso(row.start),
+            "end": _iso(row.end),
+            "status": row.status,
+            "practitioner": row.practitioner.display_name,
+            "room": row.room.name,
+            "plan": row.plan_id,
+            "session_number": row.session_number,
+            "late_cancellation": row.late_cancellation,
+            "cancelled_at": _iso(row.cancelled_at),
+            "notes": row.notes,
+        }
+        for row in rows
+    ]
+
+
+def export_plans(user: User) -> list[dict[str, Any]]:
+    plans = (
+        TreatmentPlan.objects.filter(client=user)
+        .select_related("concern", "area", "service")
+        .prefetch_related("sessions__areas", "sessions__products", "sessions__photos")
+        .order_by("created_at")
+    )
+    return [
+        {
+            "id": plan.pk,
+            "concern": plan.concern.slug,
+            "area": plan.area.slug,
+            "service": plan.service.slug,
+            "depth_mm": {"min": _mm(plan.depth_min_mm), "max": _mm(plan.depth_max_mm)},
+            "sessions_planned": plan.sessions_planned,
+            "sessions_max": plan.sessions_max,
+            "interval_weeks": {"min": plan.interval_min_weeks, "max": plan.interval_max_weeks},
+            "status": plan.status,
+            "created_at": _iso(plan.created_at),
+            "notes": plan.notes,
+            "sessions": [
+                {
+                    "number": session.number,
+                    "appointment": session.appointment_id,
+                    "depth_used_mm": _mm(session.depth_used_mm),
+                    "areas": [area.slug for area in session.areas.all()],
+                    "products": [product.slug for product in session.products.all()],
+                    "reaction": session.reaction,
+                    "notes": session.notes,
+                    "completed_at": _iso(session.completed_at),
+                    "results_rating": session.results_rating,
+                    "results_comment": session.results_comment,
+                    "photos": [
+                        {"kind": photo.kind, "uploaded_at": _iso(photo.uploaded_at)} for photo in session.photos.all()
+                    ],
+                }
+                for session in plan.sessions.all()
+            ],
+        }
+        for plan in plans
+    ]
+
+
+def export_notifications(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": row.kind,
+            "channel": row.channel,
+            "due_at": _iso(row.due_at),
+            "sent_at": _iso(row.sent_at),
+            "status": row.status,
+            "subject": row.subject,
+            "body": row.body_text,
+        }
+        for row in Notification.objects.filter(client=user).order_by("due_at")
+    ]
+
+
+def erase_scheduling_data(user: User) -> None:
+    """Runs inside ``clients.privacy.erase_client``'s transaction."""
+    Notification.objects.filter(client=user, status=Notification.Status.PENDING).update(
+        status=Notification.Status.CANCELLED
+    )
+    # Messages kept as a record that something was sent, without their personal content.
+    Notification.objects.filter(client=user).update(subject="(erased)", body_text="", body_html="", last_error="")
+    Appointment.objects.filter(client=user).update(notes="", staff_flag="", window_override_reason="")
+    Appointment.history.filter(client_id=user.pk).update(notes="", staff_flag="", window_override_reason="")
+    plans = TreatmentPlan.objects.filter(client=user)
+    plans.update(notes="", ended_reason="")
+    TreatmentPlan.history.filter(client_id=user.pk).update(notes="", ended_reason="")
+    sessions = PlanSession.objects.filter(plan__client=user)
+    sessions.update(notes="", results_comment="", depth_override_reason="")
+    PlanSession.history.filter(plan_id__in=plans.values("pk")).update(
+        notes="", results_comment="", depth_override_reason=""
+    )
+    photos = SessionPhoto.objects.filter(session__plan__client=user)
+    names = [photo.image.name for photo in photos if photo.image]
+    photos.delete()
+    transaction.on_commit(lambda: _delete_files(names))
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        # Best effort after commit: the rows are gone either way.
+        try:
+            default_storage.delete(name)
+        except OSError:
+            continue
+
+
+def register() -> None:
+    register_export_section("appointments", export_appointments)
+    register_export_section("plans", export_plans)
+    register_export_section("notifications", export_notifications)
+    register_eraser(erase_scheduling_data)
