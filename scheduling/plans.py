@@ -438,7 +438,7 @@ def record_session(
         if plan.sessions.count() >= plan.sessions_planned:
             plan.status = TreatmentPlan.Status.COMPLETED
             plan.save(update_fields=["status"])
-        outbox.session_completed(session=session)
+        outbox.session_completed(session=session, now=now)
     return session
 
 
