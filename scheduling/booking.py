@@ -207,11 +207,16 @@ def book_appointment(
     return appointment
 
 
+def change_deadline(appointment: Appointment) -> dt.datetime:
+    """Until when the client may cancel or reschedule online."""
+    return appointment.start - dt.timedelta(hours=settings.SPA_CANCELLATION_CUTOFF_HOURS)
+
+
 def _check_cutoff(*, appointment: Appointment, by: User, now: dt.datetime) -> bool:
     """Whether the change is late (after the cut-off); refuses it for clients."""
     if not by.is_staff and appointment.client_id != by.pk:
         raise SchedulingError("not_your_appointment")
-    late = now > appointment.start - dt.timedelta(hours=settings.SPA_CANCELLATION_CUTOFF_HOURS)
+    late = now > change_deadline(appointment)
     if late and not by.is_staff:
         raise SchedulingError("cutoff_passed", hours=settings.SPA_CANCELLATION_CUTOFF_HOURS)
     return late

@@ -1,5 +1,306 @@
+"""Client booking pages: service → day → free slots → confirm; my appointments; cancel; reschedule.
+
+Every page works without JavaScript (GET links and plain forms); with htmx the day picker swaps
+only the slots (the ``slots`` partial of the page). Another client's appointment is a 404.
+"""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
 
-urlpatterns: list[URLPattern] = []
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from clients.screening import screening_status
+from scheduling.availability import Slot, available_slots
+from scheduling.booking import book_appointment, cancel_appointment, change_deadline, reschedule_appointment
+from scheduling.errors import SchedulingError
+from scheduling.forms import PICKER_DAYS, ConfirmBookingForm, SlotChoiceForm, SlotQueryForm
+from scheduling.models import Appointment, Practitioner, TreatmentPlan
+from scheduling.selectors import get_appointment_for_client, get_plan_for_client, upcoming_and_past
+from scheduling.windows import Window, next_window
+from spa.lib.time import local_date
+from treatments.models import Service
+
+# Errors that mean "pick another time": send her back to the slots.
+_PICK_AGAIN = {"slot_taken", "not_offered", "too_soon", "too_far", "unknown_practitioner", "depth_over_limit"}
+
+
+def _intake_url() -> str:
+    try:
+        return reverse("clients:intake")
+    except NoReverseMatch:  # the clients pages are built alongside; fall back to the services
+        return reverse("scheduling:book")
+
+
+def _plan_param(request: HttpRequest) -> TreatmentPlan | None:
+    """``?plan=<id>``: her own plan (404 for anybody else's, or when not logged in)."""
+    value = request.GET.get("plan") or request.POST.get("plan")
+    if not value:
+        return None
+    if not value.isdigit():
+        return None
+    return get_plan_for_client(request.user, int(value))
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def picker_context(
+    *,
+    service: Service,
+    day: dt.date,
+    day_given: bool,
+    practitioner: Practitioner | None,
+    plan: TreatmentPlan | None,
+    exclude_appointment_id: int | None = None,
+) -> dict[str, Any]:
+    """The day picker: PICKER_DAYS days with their number of free times, and the chosen day's
+    slots ("anyone": one per time, the first free practitioner). One availability call."""
+    today = timezone.localdate()
+    window: Window | None = next_window(plan) if plan else None
+    if window is not None and window.start and not day_given:
+        day = max(day, window.start)
+    # Pages of PICKER_DAYS days from today, so links are stable.
+    first = today + dt.timedelta(days=((day - today).days // PICKER_DAYS) * PICKER_DAYS)
+    last = first + dt.timedelta(days=PICKER_DAYS - 1)
+    slots = available_slots(
+        service=service,
+        start_date=first,
+        end_date=last,
+        practitioner=practitioner,
+        window=window,
+        min_depth_mm=plan.depth_min_mm if plan else None,
+        exclude_appointment_id=exclude_appointment_id,
+    )
+    by_day: dict[dt.date, list[Slot]] = {}
+    for slot in slots:
+        by_day.setdefault(slot.start.date(), []).append(slot)
+    if not day_given and day not in by_day and by_day:
+        day = min(d for d in by_day if d >= day) if any(d >= day for d in by_day) else day
+    chosen: list[Slot] = []
+    seen: set[dt.datetime] = set()
+    for slot in by_day.get(day, []):
+        if practitioner is None and slot.start in seen:
+            continue
+        seen.add(slot.start)
+        chosen.append(slot)
+    base = {"practitioner": practitioner.pk if practitioner else "", "plan": plan.pk if plan else ""}
+    days = [
+        {
+            "date": first + dt.timedelta(days=n),
+            "count": len({s.start for s in by_day.get(first + dt.timedelta(days=n), [])}),
+            "query": urlencode({**base, "day": (first + dt.timedelta(days=n)).isoformat()}),
+        }
+        for n in range(PICKER_DAYS)
+    ]
+    previous_first = first - dt.timedelta(days=PICKER_DAYS)
+    return {
+        "service": service,
+        "plan": plan,
+        "window": window,
+        "day": day,
+        "days": days,
+        "slots": [
+            {
+                "slot": slot,
+                "start_iso": slot.start.isoformat(),
+                "query": urlencode(
+                    {
+                        "start": slot.start.isoformat(),
+                        "practitioner": slot.practitioner_id if practitioner else "",
+                        "plan": plan.pk if plan else "",
+                    }
+                ),
+            }
+            for slot in chosen
+        ],
+        "practitioner": practitioner,
+        "previous_query": urlencode({**base, "day": previous_first.isoformat()}) if previous_first >= today else "",
+        "next_query": urlencode({**base, "day": (last + dt.timedelta(days=1)).isoformat()}),
+    }
+
+
+def service_list(request: HttpRequest) -> HttpResponse:
+    plan = _plan_param(request)
+    services = Service.objects.filter(active=True).order_by("position", "name")
+    return render(request, "scheduling/booking/services.html", {"services": services, "plan": plan})
+
+
+def book_service(request: HttpRequest, slug: str) -> HttpResponse:
+    """Free times of one service: day picker, "anyone" or a practitioner, optional plan."""
+    service = get_object_or_404(Service, slug=slug, active=True)
+    plan = _plan_param(request)
+    form = SlotQueryForm(request.GET, service=service)
+    if form.is_valid():
+        day, practitioner = form.cleaned_data["day"], form.cleaned_data["practitioner"]
+    else:
+        day, practitioner = timezone.localdate(), None
+    context = picker_context(
+        service=service, day=day, day_given=bool(request.GET.get("day")), practitioner=practitioner, plan=plan
+    )
+    context.update({"form": form, "mode": "book"})
+    template = "scheduling/booking/service.html"
+    return render(request, f"{template}#slots" if _is_htmx(request) else template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def book_confirm(request: HttpRequest, slug: str) -> HttpResponse:
+    service = get_object_or_404(Service, slug=slug, active=True)
+    screening = screening_status(user_id=request.user.pk)
+    if not screening.can_book:
+        messages.warning(request, screening.explanation())
+        return redirect(_intake_url())
+    plan = _plan_param(request)
+    form = ConfirmBookingForm(request.POST if request.method == "POST" else request.GET, user=request.user)
+    back = reverse("scheduling:book_service", args=[service.slug])
+    if not form.is_valid():
+        messages.error(request, "Please choose a time first.")
+        return redirect(back + (f"?plan={plan.pk}" if plan else ""))
+    start = form.cleaned_data["start"]
+    practitioner = form.cleaned_data["practitioner"]
+    if request.method == "POST":
+        try:
+            appointment = book_appointment(
+                client=request.user,
+                service=service,
+                start=start,
+                practitioner=practitioner,
+                plan=plan,
+                booked_by=request.user,
+            )
+        except SchedulingError as error:
+            messages.error(request, error.message)
+            if error.code in _PICK_AGAIN:
+                query = {"day": local_date(start).isoformat(), "plan": plan.pk if plan else ""}
+                return redirect(f"{back}?{urlencode(query)}")
+            form.add_error(None, error.message)
+        else:
+            when = timezone.localtime(appointment.start)
+            messages.success(request, f"Booked: {service.name} on {when:%A %-d %B at %H:%M}.")
+            return redirect("scheduling:appointment_detail", pk=appointment.pk)
+    context = {
+        "service": service,
+        "form": form,
+        "start": timezone.localtime(start),
+        "end": timezone.localtime(start + dt.timedelta(minutes=service.duration_minutes)),
+        "practitioner": practitioner,
+        "plan": plan,
+        "screening": screening,
+        "back": back,
+        "cutoff_hours": settings.SPA_CANCELLATION_CUTOFF_HOURS,
+    }
+    return render(request, "scheduling/booking/confirm.html", context)
+
+
+@login_required
+def my_appointments(request: HttpRequest) -> HttpResponse:
+    upcoming, past = upcoming_and_past(request.user)
+    return render(request, "scheduling/booking/my_appointments.html", {"upcoming": upcoming, "past": past})
+
+
+def _changeable(appointment: Appointment) -> bool:
+    return appointment.status == Appointment.Status.BOOKED and timezone.now() <= change_deadline(appointment)
+
+
+@login_required
+def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_appointment_for_client(request.user, pk)
+    context = {
+        "appt": appointment,
+        "changeable": _changeable(appointment),
+        "deadline": change_deadline(appointment),
+        "cutoff_hours": settings.SPA_CANCELLATION_CUTOFF_HOURS,
+    }
+    return render(request, "scheduling/booking/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_appointment_for_client(request.user, pk)
+    if request.method == "POST":
+        try:
+            cancel_appointment(appointment=appointment, by=request.user)
+        except SchedulingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Your appointment is cancelled.")
+        return redirect("scheduling:appointment_detail", pk=appointment.pk)
+    context = {
+        "appt": appointment,
+        "changeable": _changeable(appointment),
+        "cutoff_hours": settings.SPA_CANCELLATION_CUTOFF_HOURS,
+    }
+    return render(request, "scheduling/booking/cancel.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_appointment_for_client(request.user, pk)
+    here = reverse("scheduling:appointment_reschedule", args=[appointment.pk])
+    if request.method == "POST":
+        form = SlotChoiceForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Please choose a new time.")
+            return redirect(here)
+        try:
+            reschedule_appointment(
+                appointment=appointment,
+                start=form.cleaned_data["start"],
+                practitioner=form.cleaned_data["practitioner"],
+                by=request.user,
+            )
+        except SchedulingError as error:
+            messages.error(request, error.message)
+            return redirect(f"{here}?day={local_date(form.cleaned_data['start']).isoformat()}")
+        messages.success(request, "Your appointment has moved.")
+        return redirect("scheduling:appointment_detail", pk=appointment.pk)
+    query = SlotQueryForm(request.GET, service=appointment.service)
+    if query.is_valid():
+        day, practitioner = query.cleaned_data["day"], query.cleaned_data["practitioner"]
+    else:
+        day, practitioner = local_date(appointment.start), None
+    context = picker_context(
+        service=appointment.service,
+        day=day,
+        day_given=bool(request.GET.get("day")),
+        practitioner=practitioner,
+        plan=None,
+        exclude_appointment_id=appointment.pk,
+    )
+    # A plan session moves within its own window (the service checks it); the picker shows all.
+    context.update(
+        {
+            "form": query,
+            "mode": "reschedule",
+            "appt": appointment,
+            "changeable": _changeable(appointment),
+            "cutoff_hours": settings.SPA_CANCELLATION_CUTOFF_HOURS,
+        }
+    )
+    if _is_htmx(request):
+        return render(request, "scheduling/booking/service.html#slots", context)
+    return render(request, "scheduling/booking/reschedule.html", context)
+
+
+urlpatterns = [
+    path("book/", service_list, name="book"),
+    path("book/<slug:slug>/", book_service, name="book_service"),
+    path("book/<slug:slug>/confirm/", book_confirm, name="book_confirm"),
+    path("me/appointments/", my_appointments, name="my_appointments"),
+    path("me/appointments/<int:pk>/", appointment_detail, name="appointment_detail"),
+    path("me/appointments/<int:pk>/cancel/", appointment_cancel, name="appointment_cancel"),
+    path("me/appointments/<int:pk>/reschedule/", appointment_reschedule, name="appointment_reschedule"),
+]

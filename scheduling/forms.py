@@ -1,0 +1,58 @@
+"""Forms of the client booking pages. They parse and normalise; the services decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from scheduling.models import Practitioner, TreatmentPlan
+from treatments.models import Service
+
+# How many days the day picker shows at once.
+PICKER_DAYS = 14
+
+
+class SlotQueryForm(forms.Form):
+    """The day picker's GET parameters (shareable links, no JavaScript needed)."""
+
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    practitioner = forms.ModelChoiceField(
+        queryset=Practitioner.objects.none(), required=False, empty_label="Anyone available"
+    )
+
+    def __init__(self, *args: object, service: Service, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = Practitioner.objects.filter(active=True, services=service).order_by(
+            "position", "display_name"
+        )
+
+    def clean_day(self) -> dt.date:
+        today = timezone.localdate()
+        day = self.cleaned_data.get("day") or today
+        return max(day, today)
+
+
+class SlotChoiceForm(forms.Form):
+    """A chosen slot: its start (ISO 8601 with offset) and, optionally, the practitioner."""
+
+    start = forms.DateTimeField(widget=forms.HiddenInput)
+    practitioner = forms.ModelChoiceField(
+        queryset=Practitioner.objects.filter(active=True), required=False, widget=forms.HiddenInput
+    )
+
+    def clean_start(self) -> dt.datetime:
+        start = self.cleaned_data["start"]
+        if timezone.is_naive(start):
+            start = timezone.make_aware(start)
+        return start
+
+
+class ConfirmBookingForm(SlotChoiceForm):
+    plan = forms.ModelChoiceField(queryset=TreatmentPlan.objects.none(), required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # Only her own plans parse; another client's plan id is "not a valid choice".
+        self.fields["plan"].queryset = TreatmentPlan.objects.filter(client_id=getattr(user, "pk", None))
