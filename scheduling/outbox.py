@@ -1,54 +1,413 @@
 """The notification outbox: rows written in the transaction of the change that causes them.
 
-Booking, rescheduling, cancelling and recording a session call the ``appointment_*`` /
-``session_*`` functions below inside their transaction; a beat task sends due rows.
+Booking, rescheduling, cancelling, recording a no-show and recording a session call the
+functions below inside their own transaction, so a message exists if and only if the change
+committed. Each row is rendered when written (subject, text, HTML) and carries a unique
+``dedupe_key`` (``appt:42:reminder:48h``, ``session:7:aftercare:+1``, ``plan:3:rebook:2``):
+writing the same thing twice creates nothing new. ``scheduling.dispatch`` sends due rows.
+
+Times: reminders are ``hours_before`` the start (an instant); care steps fall on a local date
+(session date + offset days) at their ``send_time`` or else at the session's local time, so a
+daylight-saving change between the two never moves them to another clock time.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from scheduling.models import Appointment, Notification, PlanSession
+from scheduling.models import Appointment, Notification, PlanSession, TreatmentPlan
+from scheduling.windows import active_sessions, next_window
+from spa.lib.emails import render_email
+from spa.lib.sms import render_sms
+from spa.lib.time import local_datetime, local_now
+from treatments.models import CareStep, ReminderRule
+
+logger = logging.getLogger(__name__)
+
+Kind = Notification.Kind
+Status = Notification.Status
+
+#: Rebooking prompts go out at this local time on the day the window opens.
+PROMPT_TIME = dt.time(10, 0)
+#: The "window closing" warning goes out this many days before the window's last day.
+WINDOW_CLOSING_DAYS_BEFORE = 3
+#: Reminders at least this far ahead list the pre-care instructions.
+PRE_CARE_IN_REMINDER_HOURS = 24
 
 
-def _key(appointment: Appointment, kind: str) -> str:
-    return f"appt:{appointment.pk}:{kind}"
+@dataclass(frozen=True)
+class Planned:
+    """A message an appointment, a session or a plan calls for, before it is a row."""
+
+    key: str
+    kind: str
+    due_at: dt.datetime
+    context: dict[str, Any]
 
 
-def appointment_booked(*, appointment: Appointment) -> None:
-    """Queue the confirmation (and, once reminders exist, the reminders) of a new booking."""
-    Notification.objects.get_or_create(
-        dedupe_key=_key(appointment, "booking_confirmation"),
-        defaults={
-            "client": appointment.client,
-            "kind": Notification.Kind.BOOKING_CONFIRMATION,
-            "due_at": timezone.now(),
-            "appointment": appointment,
-            "plan": appointment.plan,
-            "subject": f"Your {appointment.service.name} is booked",
-            "body_text": f"See you on {timezone.localtime(appointment.start):%A %-d %B at %H:%M}.",
-        },
+# --- Helpers -------------------------------------------------------------------------------
+
+
+def url(name: str, *args: object) -> str:
+    """An absolute link for an email. Falls back to the home page if the page does not exist
+    (a link to the spa beats a broken message)."""
+    try:
+        path = reverse(name, args=args)
+    except NoReverseMatch:
+        logger.warning("No URL named %s for an email link; linking the home page.", name)
+        path = "/"
+    return f"{settings.SITE_URL}{path}"
+
+
+def channel_for(client: Any) -> str:
+    """Her preferred channel; SMS only when she has a phone number."""
+    profile = getattr(client, "client_profile", None)
+    if profile and profile.preferred_channel == Notification.Channel.SMS and profile.phone:
+        return Notification.Channel.SMS
+    return Notification.Channel.EMAIL
+
+
+def _when(moment: dt.datetime) -> str:
+    return f"{local_now(moment):%A %-d %B at %H:%M}"
+
+
+def _appointment_context(appointment: Appointment) -> dict[str, Any]:
+    client = appointment.client
+    return {
+        "client_name": client.first_name or "there",
+        "service_name": appointment.service.name,
+        "when": _when(appointment.start),
+        "when_short": f"{local_now(appointment.start):%a %-d %b %H:%M}",
+        "practitioner_name": appointment.practitioner.display_name,
+        "duration_minutes": appointment.service.duration_minutes,
+        "manage_url": url("scheduling:my_appointments"),
+        "book_url": url("scheduling:book"),
+        "session_number": appointment.session_number,
+    }
+
+
+def _render(kind: str, context: dict[str, Any], channel: str) -> dict[str, str]:
+    email = render_email(kind, context)
+    if channel == Notification.Channel.SMS:
+        return {"subject": email.subject[:200], "body_text": render_sms(kind, context), "body_html": ""}
+    return {"subject": email.subject[:200], "body_text": email.text, "body_html": email.html}
+
+
+def _write(
+    planned: Iterable[Planned],
+    *,
+    client: Any,
+    appointment: Appointment | None = None,
+    plan: TreatmentPlan | None = None,
+    now: dt.datetime,
+) -> list[Notification]:
+    """Insert the planned rows that do not exist yet; kick the dispatcher for due-now rows."""
+    planned = list(planned)
+    existing = set(
+        Notification.objects.filter(dedupe_key__in=[p.key for p in planned]).values_list("dedupe_key", flat=True)
+    )
+    channel = channel_for(client)
+    rows = [
+        Notification(
+            client=client,
+            kind=p.kind,
+            channel=channel,
+            due_at=p.due_at,
+            dedupe_key=p.key,
+            appointment=appointment,
+            plan=plan,
+            created_at=now,
+            **_render(p.kind, p.context, channel),
+        )
+        for p in planned
+        if p.key not in existing
+    ]
+    # ignore_conflicts: two writers of the same key at once (a retried request) keep one row;
+    # the unique dedupe_key is the guarantee, the pre-read above only saves rendering.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if any(row.due_at <= now for row in rows):
+        kick_after_commit()
+    return rows
+
+
+def kick_after_commit() -> None:
+    """Ask a worker to dispatch right after the commit, so a due-now message leaves within
+    seconds rather than at the next beat. Best effort: if the broker is down the row waits in
+    the database and the beat sweeper sends it later."""
+    # Imported here: tasks → dispatch → outbox at import time.
+    from scheduling.tasks import kick_dispatch
+
+    transaction.on_commit(kick_dispatch, robust=True)
+
+
+def _withdraw(appointment: Appointment, *, reason: str) -> int:
+    # Only pending rows: a row in `sending` is in a sender's hands and finishes as it is.
+    return Notification.objects.filter(appointment=appointment, status=Status.PENDING).update(
+        status=Status.CANCELLED, last_error=reason, claimed_at=None
     )
 
 
-def appointment_rescheduled(*, appointment: Appointment, previous_start) -> None:  # noqa: ANN001
-    """Move the pending rows of a rescheduled appointment."""
+def _set_text(row: Notification, text: dict[str, str]) -> None:
+    row.subject, row.body_text, row.body_html = text["subject"], text["body_text"], text["body_html"]
 
 
-def appointment_cancelled(*, appointment: Appointment) -> None:
-    """Withdraw pending rows of a cancelled appointment and queue the cancellation notice."""
-    Notification.objects.filter(appointment=appointment, status=Notification.Status.PENDING).update(
-        status=Notification.Status.CANCELLED
+def _base_key(key: str) -> str:
+    """``appt:1:reminder:48h@1767225600`` → ``appt:1:reminder:48h`` (a re-issue after a reschedule)."""
+    return key.split("@", 1)[0]
+
+
+# --- What an appointment calls for ------------------------------------------------------
+
+
+def _appointment_plan(appointment: Appointment) -> list[Planned]:
+    """Reminders (admin's ReminderRules) and pre-care steps (CareSteps with negative offsets)."""
+    base = _appointment_context(appointment)
+    needling = appointment.service.is_needling
+    pre_care = (
+        list(CareStep.objects.filter(active=True, kind=CareStep.Kind.PRE_CARE, offset_days__lt=0)) if needling else []
     )
+    planned: list[Planned] = []
+    for rule in ReminderRule.objects.filter(active=True):
+        context = {
+            **base,
+            "hours_before": rule.hours_before,
+            "pre_care": pre_care if rule.hours_before >= PRE_CARE_IN_REMINDER_HOURS else [],
+            "previsit_url": url("scheduling:previsit", appointment.pk)
+            if rule.include_pre_visit_check and needling
+            else "",
+        }
+        planned.append(
+            Planned(
+                key=f"appt:{appointment.pk}:reminder:{rule.hours_before}h",
+                kind=Kind.REMINDER,
+                due_at=appointment.start - dt.timedelta(hours=rule.hours_before),
+                context=context,
+            )
+        )
+    start_local = local_now(appointment.start)
+    for step in pre_care:
+        day = start_local.date() + dt.timedelta(days=step.offset_days)
+        planned.append(
+            Planned(
+                key=f"appt:{appointment.pk}:pre_care:{step.offset_days:+d}d",
+                kind=Kind.PRE_CARE,
+                due_at=local_datetime(day, step.send_time or start_local.time()),
+                context={**base, "title": step.title, "body": step.body},
+            )
+        )
+    return planned
 
 
-def appointment_no_show(*, appointment: Appointment) -> None:
-    """Withdraw the pending reminders of a no-show (no notice to the client)."""
+def appointment_booked(*, appointment: Appointment, now: dt.datetime | None = None) -> list[Notification]:
+    """Queue the confirmation (due now), the reminders and the pre-care messages of a new
+    booking; those whose time has already passed are skipped. Idempotent."""
+    now = now or timezone.now()
+    planned = [
+        Planned(
+            key=f"appt:{appointment.pk}:booking_confirmation",
+            kind=Kind.BOOKING_CONFIRMATION,
+            due_at=now,
+            context=_appointment_context(appointment),
+        ),
+        *(p for p in _appointment_plan(appointment) if p.due_at > now),
+    ]
+    return _write(planned, client=appointment.client, appointment=appointment, plan=appointment.plan, now=now)
 
 
-def appointment_flagged(*, appointment: Appointment) -> None:
-    """Tell the client that a booked session is now outside its plan window (staff see the flag)."""
+def appointment_rescheduled(
+    *, appointment: Appointment, previous_start: dt.datetime, now: dt.datetime | None = None
+) -> list[Notification]:
+    """Move the pending rows of a rescheduled appointment to the new time (updated in place,
+    text re-rendered), re-issue reminders already sent for the old time, withdraw those whose
+    new time has passed, and queue a short "rescheduled" notice. A sent confirmation is not
+    sent again."""
+    now = now or timezone.now()
+    planned = {p.key: p for p in _appointment_plan(appointment)}
+    base = _appointment_context(appointment)
+    handled: set[str] = set()
+    for row in Notification.objects.select_for_update().filter(appointment=appointment, status=Status.PENDING):
+        key = _base_key(row.dedupe_key)
+        if row.kind == Kind.BOOKING_CONFIRMATION:
+            # Not sent yet: it goes out as planned, with the new time in it.
+            _set_text(row, _render(row.kind, base, row.channel))
+            row.save(update_fields=["subject", "body_text", "body_html"])
+            continue
+        target = planned.get(key)
+        if target is None or target.due_at <= now:
+            row.status = Status.CANCELLED
+            row.last_error = "Withdrawn: after the reschedule its time had passed or it no longer applies."
+            row.save(update_fields=["status", "last_error"])
+            continue
+        handled.add(key)
+        row.due_at = target.due_at
+        _set_text(row, _render(row.kind, target.context, row.channel))
+        row.save(update_fields=["due_at", "subject", "body_text", "body_html"])
+    used = {
+        _base_key(k)
+        for k in Notification.objects.filter(appointment=appointment)
+        .exclude(status=Status.PENDING)
+        .values_list("dedupe_key", flat=True)
+    }
+    stamp = int(appointment.start.timestamp())
+    fresh = [
+        Planned(key=f"{key}@{stamp}" if key in used else key, kind=p.kind, due_at=p.due_at, context=p.context)
+        for key, p in planned.items()
+        if key not in handled and p.due_at > now
+    ]
+    notice = Planned(
+        key=f"appt:{appointment.pk}:rescheduled:{int(previous_start.timestamp())}-{stamp}",
+        kind=Kind.RESCHEDULED,
+        due_at=now,
+        context={**base, "previous_when": _when(previous_start)},
+    )
+    return _write([*fresh, notice], client=appointment.client, appointment=appointment, plan=appointment.plan, now=now)
 
 
-def session_completed(*, session: PlanSession) -> None:
-    """Queue the aftercare timeline, results check, tips and the next rebooking prompts."""
+def appointment_cancelled(*, appointment: Appointment, now: dt.datetime | None = None) -> list[Notification]:
+    """Withdraw the pending rows of a cancelled appointment and queue the cancellation notice."""
+    now = now or timezone.now()
+    _withdraw(appointment, reason="Withdrawn: the appointment was cancelled.")
+    notice = Planned(
+        key=f"appt:{appointment.pk}:cancellation",
+        kind=Kind.CANCELLATION,
+        due_at=now,
+        context={**_appointment_context(appointment), "late": appointment.late_cancellation},
+    )
+    return _write([notice], client=appointment.client, appointment=appointment, plan=appointment.plan, now=now)
+
+
+def appointment_no_show(*, appointment: Appointment) -> int:
+    """Withdraw the pending messages of a no-show (no notice to the client). Returns how many."""
+    return _withdraw(appointment, reason="Withdrawn: the client did not come (no-show).")
+
+
+def appointment_flagged(*, appointment: Appointment, now: dt.datetime | None = None) -> list[Notification]:
+    """Tell the client that a booked session is now outside its plan window and that the spa
+    will contact her (staff see the flag on the schedule)."""
+    now = now or timezone.now()
+    notice = Planned(
+        key=f"appt:{appointment.pk}:staff_flag:{int(appointment.start.timestamp())}",
+        kind=Kind.STAFF_FLAG,
+        due_at=now,
+        context=_appointment_context(appointment),
+    )
+    return _write([notice], client=appointment.client, appointment=appointment, plan=appointment.plan, now=now)
+
+
+# --- What a completed session calls for -------------------------------------------------
+
+
+def session_completed(*, session: PlanSession, now: dt.datetime | None = None) -> list[Notification]:
+    """Queue the aftercare timeline (day 0 at once, then each step's day), the results check
+    linking the rating page, tips (only with her opt-in), and, once the next session's window is
+    known, the invitation to book it (window start, 10:00) and the warning 3 days before it
+    closes. Steps whose time has already passed are skipped."""
+    now = now or timezone.now()
+    plan = session.plan
+    client = plan.client
+    appointment = session.appointment
+    held = local_now(appointment.start if appointment else session.completed_at)
+    profile = getattr(client, "client_profile", None)
+    opted_in = bool(profile and profile.marketing_opt_in)
+    base = {
+        "client_name": client.first_name or "there",
+        "session_number": session.number,
+        "plan_url": url("scheduling:my_plan", plan.pk),
+        "book_url": url("scheduling:book"),
+    }
+    planned: list[Planned] = []
+    steps = CareStep.objects.filter(
+        active=True,
+        offset_days__gte=0,
+        kind__in=[CareStep.Kind.AFTERCARE, CareStep.Kind.RESULTS_CHECK, CareStep.Kind.TIP],
+    )
+    for step in steps:
+        if step.kind == CareStep.Kind.TIP and not opted_in:
+            continue
+        if step.offset_days == 0:
+            due = now
+        else:
+            day = held.date() + dt.timedelta(days=step.offset_days)
+            due = local_datetime(day, step.send_time or held.time())
+            if due <= now:
+                continue
+        context = {**base, "title": step.title, "body": step.body}
+        if step.kind == CareStep.Kind.RESULTS_CHECK:
+            context["rate_url"] = url("scheduling:rate_session", session.pk)
+        planned.append(Planned(f"session:{session.pk}:{step.kind}:{step.offset_days:+d}", step.kind, due, context))
+    window = next_window(plan)
+    if window is not None and window.start is not None and window.number == session.number + 1:
+        context = {
+            **base,
+            "next_number": window.number,
+            "window_start": f"{window.start:%A %-d %B}",
+            "window_end": f"{window.end:%A %-d %B}",
+        }
+        prompts = [
+            (Kind.REBOOK_PROMPT, f"plan:{plan.pk}:rebook:{window.number}", local_datetime(window.start, PROMPT_TIME)),
+            (
+                Kind.WINDOW_CLOSING,
+                f"plan:{plan.pk}:window_closing:{window.number}",
+                local_datetime(window.end - dt.timedelta(days=WINDOW_CLOSING_DAYS_BEFORE), PROMPT_TIME),
+            ),
+        ]
+        planned += [Planned(key, kind, due, context) for kind, key, due in prompts if due > now]
+    return _write(planned, client=client, plan=plan, now=now)
+
+
+def still_wanted(notification: Notification) -> str | None:
+    """Checked when a row is about to be sent: the reason to skip it, or None to send.
+
+    A rebooking prompt or window warning is pointless once the session it invites to book is
+    booked, or when the plan has ended.
+    """
+    if notification.kind not in (Kind.REBOOK_PROMPT, Kind.WINDOW_CLOSING) or notification.plan_id is None:
+        return None
+    plan = TreatmentPlan.objects.get(pk=notification.plan_id)
+    if plan.status != TreatmentPlan.Status.ACTIVE:
+        return f"Skipped: the plan is {plan.get_status_display().lower()}."
+    number = int(_base_key(notification.dedupe_key).rsplit(":", 1)[1])
+    if number in active_sessions(plan):
+        return f"Skipped: session {number} is already booked."
+    return None
+
+
+# --- Reads ---------------------------------------------------------------------------------
+
+
+def notifications_for_client(*, client: Any) -> QuerySet[Notification]:
+    """Her messages, sent, upcoming and withdrawn, newest first (the Messages page and the API)."""
+    return Notification.objects.filter(client=client).order_by("-due_at", "-pk")
+
+
+def outbox_rows(
+    *,
+    status: str = "",
+    kind: str = "",
+    channel: str = "",
+    day_from: dt.date | None = None,
+    day_to: dt.date | None = None,
+) -> QuerySet[Notification]:
+    """The staff outbox, filtered; ``day_from``/``day_to`` are local due dates (both included)."""
+    rows = Notification.objects.select_related("client").order_by("-due_at", "-pk")
+    if status:
+        rows = rows.filter(status=status)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if channel:
+        rows = rows.filter(channel=channel)
+    if day_from:
+        rows = rows.filter(due_at__gte=local_datetime(day_from, dt.time.min))
+    if day_to:
+        rows = rows.filter(due_at__lt=local_datetime(day_to + dt.timedelta(days=1), dt.time.min))
+    return rows

@@ -1,5 +1,47 @@
+"""``GET me/notifications``: her messages, sent, pending and withdrawn, newest first."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-urlpatterns: list[URLPattern] = []
+from scheduling import outbox
+from scheduling.models import Notification
+
+#: What the client sees: ``sending`` is an internal step of ``pending``.
+PUBLIC_STATUS = {Notification.Status.SENDING: Notification.Status.PENDING}
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "channel", "due_at", "sent_at", "status", "subject"]
+
+    def get_status(self, obj: Notification) -> str:
+        return PUBLIC_STATUS.get(obj.status, obj.status)
+
+
+class MyNotificationsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={200: NotificationSerializer(many=True)},
+        summary="My messages",
+        description="Sent, pending and withdrawn messages, newest first. `status` is `pending`, `sent`, "
+        "`cancelled` (withdrawn) or `failed`.",
+    )
+    def get(self, request: Request) -> Response:
+        rows = outbox.notifications_for_client(client=request.user)
+        return Response(NotificationSerializer(rows, many=True).data)
+
+
+urlpatterns: list[URLPattern] = [
+    path("me/notifications", MyNotificationsView.as_view(), name="api-me-notifications"),
+]

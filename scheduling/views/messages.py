@@ -1,5 +1,119 @@
+"""Messages: the client's Messages page, the pre-visit check, and the staff outbox (with resend)."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
 
-urlpatterns: list[URLPattern] = []
+from scheduling import outbox
+from scheduling.dispatch import resend_notification
+from scheduling.errors import SchedulingError
+from scheduling.models import Notification
+from scheduling.previsit import MEDICATION_CHOICES, PREGNANCY_CHOICES, PrevisitAnswers, submit_previsit_check
+from scheduling.selectors import get_appointment_for_client
+from scheduling.views.staff import staff_required
+
+PAGE_SIZE = 50
+
+
+class PrevisitForm(forms.Form):
+    pregnancy = forms.ChoiceField(
+        label="Since your last visit: are you pregnant or breastfeeding?",
+        choices=PREGNANCY_CHOICES,
+        widget=forms.RadioSelect,
+    )
+    medication = forms.ChoiceField(
+        label="Have you started any new medication, in particular blood thinners or isotretinoin?",
+        choices=MEDICATION_CHOICES,
+        widget=forms.RadioSelect,
+    )
+    sunburn = forms.TypedChoiceField(
+        label="Have you had sunburn or a fresh tan in the area in the last two weeks?",
+        choices=[("no", "No"), ("yes", "Yes")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+
+
+class OutboxFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any status"), *Notification.Status.choices], required=False)
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *Notification.Kind.choices], required=False)
+    channel = forms.ChoiceField(choices=[("", "Any channel"), *Notification.Channel.choices], required=False)
+    day_from = forms.DateField(label="Due from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    day_to = forms.DateField(label="Due until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = (
+                "form-select form-select-sm" if isinstance(field, forms.ChoiceField) else "form-control form-control-sm"
+            )
+            field.widget.attrs["class"] = css
+
+
+@login_required
+def my_messages(request: HttpRequest) -> HttpResponse:
+    rows = outbox.notifications_for_client(client=request.user)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "scheduling/messages/list.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def previsit(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_appointment_for_client(request.user, pk)
+    form = PrevisitForm(request.POST or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = submit_previsit_check(
+                appointment=appointment, answers=PrevisitAnswers(**form.cleaned_data), by=request.user
+            )
+        except SchedulingError as error:
+            form.add_error(None, error.message)
+    return render(
+        request, "scheduling/messages/previsit.html", {"appointment": appointment, "form": form, "result": result}
+    )
+
+
+@staff_required
+def staff_outbox(request: HttpRequest) -> HttpResponse:
+    form = OutboxFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = outbox.outbox_rows(**{k: v for k, v in filters.items() if v})
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "scheduling/messages/staff_outbox.html", {"form": form, "page": page, "query": query.urlencode()}
+    )
+
+
+@staff_required
+@require_POST
+def staff_outbox_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = get_object_or_404(Notification, pk=pk)
+    try:
+        resend_notification(notification=notification, by=request.user)
+    except SchedulingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"“{notification.subject}” is queued again.")
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return redirect(back if back and safe else "scheduling:staff_outbox")
+
+
+urlpatterns = [
+    path("messages/", my_messages, name="messages"),
+    path("appointments/<int:pk>/pre-visit-check/", previsit, name="previsit"),
+    path("staff/outbox/", staff_outbox, name="staff_outbox"),
+    path("staff/outbox/<int:pk>/resend/", staff_outbox_resend, name="staff_outbox_resend"),
+]

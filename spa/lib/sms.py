@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import ClassVar, Protocol
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
 
@@ -44,3 +45,9 @@ class LocmemSMSBackend:
 
 def get_sms_backend() -> SMSBackend:
     return import_string(settings.SMS_BACKEND)()
+
+
+def render_sms(kind: str, context: dict[str, object]) -> str:
+    """The short text of a message: ``templates/emails/<kind>/sms.txt``, whitespace collapsed."""
+    context = {"spa_name": settings.SPA_NAME, "site_url": settings.SITE_URL, **context}
+    return " ".join(render_to_string(f"emails/{kind}/sms.txt", context).split())
