@@ -15,7 +15,8 @@ MAX_AGE_YEARS = 120
 
 def normalise_phone(raw: str) -> str:
     """``+44 7700 900123`` → ``+447700900123``; anything not international raises ``invalid_phone``."""
-    phone = _SEPARATORS.sub("", raw or "")
+    # "+44 (0)7700 900123": the bracketed trunk zero is not dialled from abroad.
+    phone = _SEPARATORS.sub("", (raw or "").replace("(0)", ""))
     if phone.startswith("00"):
         phone = "+" + phone[2:]
     if not _E164.match(phone):

@@ -1,0 +1,30 @@
+"""Fixtures of the clients tests: a clean throttle/lockout state, a consent text, staff."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from clients.models import ConsentText
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_throttles():  # noqa: ANN202
+    # DRF's throttles count in the cache, which outlives a test's database transaction.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def consent(db):  # noqa: ANN001, ANN201
+    return ConsentText.objects.order_by("-version").first() or ConsentText.objects.create(
+        version=1, body="I understand the effects and risks of skin needling."
+    )
+
+
+@pytest.fixture
+def staff(rules):  # noqa: ANN001, ANN201
+    """A front-desk staff member (no practitioner record needed for the client pages)."""
+    return UserFactory(email="desk@example.com", first_name="Dana", last_name="Desk", is_staff=True)
