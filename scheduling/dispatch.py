@@ -98,7 +98,7 @@ def reclaim_stuck(*, now: dt.datetime | None = None) -> int:
     """Rows left in ``sending`` by a dead worker go back to ``pending`` (or ``failed`` once they
     have used every attempt: a message that kills its sender must not loop forever)."""
     now = now or timezone.now()
-    cutoff = now - dt.timedelta(seconds=settings.SPA_OUTBOX_STUCK_AFTER_SECONDS)
+    cutoff = now.astimezone(dt.UTC) - dt.timedelta(seconds=settings.SPA_OUTBOX_STUCK_AFTER_SECONDS)
     stuck = Notification.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff)
     limit = settings.SPA_OUTBOX_MAX_ATTEMPTS
     failed = stuck.filter(attempts__gte=limit - 1).update(
@@ -226,7 +226,7 @@ def send_notification(
             status=Status.PENDING,
             attempts=attempts,
             last_error=message,
-            due_at=now + backoff(attempts),
+            due_at=now.astimezone(dt.UTC) + backoff(attempts),
             claimed_at=None,
         )
         logger.warning("Outbox: notification %s attempt %s failed: %s", notification_id, attempts, message)

@@ -152,9 +152,9 @@ def kick_after_commit() -> None:
 
 def _withdraw(appointment: Appointment, *, reason: str) -> int:
     # Only pending rows: a row in `sending` is in a sender's hands and finishes as it is.
-    return Notification.objects.filter(appointment=appointment, status=Status.PENDING).update(
-        status=Status.CANCELLED, last_error=reason, claimed_at=None
-    )
+    # The cancellation notice itself stays (cancelling twice must not withdraw it).
+    pending = Notification.objects.filter(appointment=appointment, status=Status.PENDING)
+    return pending.exclude(kind=Kind.CANCELLATION).update(status=Status.CANCELLED, last_error=reason, claimed_at=None)
 
 
 def _set_text(row: Notification, text: dict[str, str]) -> None:
@@ -190,7 +190,8 @@ def _appointment_plan(appointment: Appointment) -> list[Planned]:
             Planned(
                 key=f"appt:{appointment.pk}:reminder:{rule.hours_before}h",
                 kind=Kind.REMINDER,
-                due_at=appointment.start - dt.timedelta(hours=rule.hours_before),
+                # In UTC: aware-datetime arithmetic in a named zone is wall-clock arithmetic.
+                due_at=appointment.start.astimezone(dt.UTC) - dt.timedelta(hours=rule.hours_before),
                 context=context,
             )
         )
