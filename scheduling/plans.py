@@ -71,11 +71,11 @@ class SessionRow:
     window: Window | None
     appointment: Appointment | None
     record: PlanSession | None
-    status: str  # completed, checked_in, booked, bookable, upcoming, window_closed, waiting, not_booked
+    status: str  # completed, checked_in, booked, to_book, window_closed, waiting, not_booked
 
     @property
     def is_next(self) -> bool:
-        return self.status in ("bookable", "upcoming", "window_closed")
+        return self.status in ("to_book", "window_closed")
 
 
 def plan_timeline(plan: TreatmentPlan, *, now: dt.datetime | None = None) -> list[SessionRow]:
@@ -97,13 +97,9 @@ def plan_timeline(plan: TreatmentPlan, *, now: dt.datetime | None = None) -> lis
         elif appointment is not None:
             status = appointment.status
         elif upcoming is not None and upcoming.number == number:
+            # The window bounds the session's date, not the day she books: she may book ahead.
             window = upcoming
-            if upcoming.has_closed(today):
-                status = "window_closed"
-            elif upcoming.has_opened(today):
-                status = "bookable"
-            else:
-                status = "upcoming"
+            status = "window_closed" if upcoming.has_closed(today) else "to_book"
         elif plan.status == TreatmentPlan.Status.ACTIVE:
             status = "waiting"
         else:
@@ -112,7 +108,7 @@ def plan_timeline(plan: TreatmentPlan, *, now: dt.datetime | None = None) -> lis
     return rows
 
 
-def _suggested_from(plan: TreatmentPlan, records: Iterable[PlanSession]) -> Decimal:
+def suggested_depth_from(plan: TreatmentPlan, records: Iterable[PlanSession]) -> Decimal:
     last = max(records, key=lambda s: s.number, default=None)
     if last is None:
         return plan.depth_min_mm
@@ -132,7 +128,7 @@ def suggested_depth(*, plan: TreatmentPlan) -> Decimal:
     after a strong one; always inside the plan's range (DOMAIN.md: start low, raise in
     0.25 mm steps as the skin tolerates it).
     """
-    return _suggested_from(plan, plan.sessions.all())
+    return suggested_depth_from(plan, plan.sessions.all())
 
 
 # --- Starting a plan -----------------------------------------------------------------------
@@ -302,6 +298,27 @@ def propose_course(
         )
         for number, slot, window, same in chosen
     ]
+
+
+def proposals_from(*, plan: TreatmentPlan, items: Sequence[tuple[int, dt.datetime, int]]) -> list[Proposal]:
+    """Proposals posted back by a confirmation form (``(number, start, practitioner id)``), with
+    their windows chained as booking them in order will check them. ``book_course`` re-checks
+    everything (free time, window, depth), so a tampered item is refused there."""
+    people = Practitioner.objects.in_bulk([pk for _, _, pk in items])
+    booked = active_sessions(plan)
+    previous = {n: a.start for n, a in booked.items()}
+    proposals = []
+    for number, start, practitioner_id in items:
+        person = people.get(practitioner_id)
+        if person is None:
+            raise SchedulingError("unknown_practitioner", field="practitioner")
+        window = window_after(plan, number=number, previous_start=previous.get(number - 1))
+        end = start + dt.timedelta(minutes=plan.service.duration_minutes)
+        proposals.append(
+            Proposal(number=number, start=start, end=end, practitioner=person, window=window, same_time=False)
+        )
+        previous[number] = start
+    return proposals
 
 
 def book_course(

@@ -1,5 +1,340 @@
+"""Plan pages: start a plan, my plans, my plan (timeline, next step, whole course, ratings,
+photos), rate a session; staff: record a session, a client's plans, extend, end, photos.
+
+A client only ever reaches her own plans and sessions (anything else is a 404); staff pages
+need ``is_staff``. Every rule is in ``scheduling.plans``.
+"""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+import mimetypes
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from clients.models import AuditEntry, User
+from clients.services import record_access
+from scheduling.errors import SchedulingError
+from scheduling.models import Appointment, PlanSession, SessionPhoto, TreatmentPlan
+from scheduling.plan_forms import (
+    CourseForm,
+    EndPlanForm,
+    ExtendPlanForm,
+    PhotoForm,
+    RateSessionForm,
+    RecordSessionForm,
+    StartPlanForm,
+    add_plan_error,
+)
+from scheduling.plans import (
+    attach_photo,
+    book_course,
+    end_plan,
+    extend_plan,
+    plan_timeline,
+    plans_with_details,
+    proposals_from,
+    propose_course,
+    rate_session,
+    record_session,
+    start_plan,
+    suggested_depth,
+)
+from scheduling.views.staff import staff_required
+from treatments.errors import TreatmentsError
+from treatments.models import DepthRule
+from treatments.selectors import recommendation
+
+# --- Access-scoped fetchers (shared by every view below) ------------------------------------
+
+
+def get_own_plan(request: HttpRequest, pk: int) -> TreatmentPlan:
+    """Her own plan with everything the page shows; anybody else's is a 404."""
+    return get_object_or_404(plans_with_details().filter(client=request.user), pk=pk)
+
+
+def get_own_session(request: HttpRequest, pk: int) -> PlanSession:
+    return get_object_or_404(PlanSession.objects.select_related("plan"), pk=pk, plan__client=request.user)
+
+
+def _chart(plan: TreatmentPlan) -> list[PlanSession]:
+    return [s for s in plan.sessions.all() if s.results_rating]
+
+
+# --- Client pages --------------------------------------------------------------------------
+
+
+@login_required
+def plan_start(request: HttpRequest) -> HttpResponse:
+    """The recommendation for ``?concern=&area=`` and a button that starts the plan."""
+    form = StartPlanForm(request.POST if request.method == "POST" else request.GET)
+    result = None
+    if form.is_valid():
+        try:
+            result = recommendation(concern=form.cleaned_data["concern"], area=form.cleaned_data["area"])
+        except TreatmentsError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+    if request.method == "POST" and result is not None:
+        try:
+            plan = start_plan(
+                client=request.user, concern=result.concern.slug, area=result.area.slug, created_by=request.user
+            )
+        except SchedulingError as error:
+            existing = TreatmentPlan.objects.filter(
+                client=request.user, concern=result.concern, area=result.area, status=TreatmentPlan.Status.ACTIVE
+            ).first()
+            if error.code == "plan_exists" and existing:
+                messages.info(request, error.message)
+                return redirect("scheduling:my_plan", pk=existing.pk)
+            add_plan_error(form, error)
+        else:
+            messages.success(request, "Your plan has started. Book your first session when it suits you.")
+            return redirect("scheduling:my_plan", pk=plan.pk)
+    return render(request, "scheduling/plans/start.html", {"form": form, "result": result})
+
+
+@login_required
+def my_plans(request: HttpRequest) -> HttpResponse:
+    plans = list(plans_with_details().filter(client=request.user))
+    if len(plans) == 1 and plans[0].status == TreatmentPlan.Status.ACTIVE:
+        return redirect("scheduling:my_plan", pk=plans[0].pk)
+    rows = [(plan, plan_timeline(plan)) for plan in plans]
+    return render(request, "scheduling/plans/my_plans.html", {"rows": rows})
+
+
+@login_required
+def my_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_own_plan(request, pk)
+    rows = plan_timeline(plan)
+    next_row = next((row for row in rows if row.is_next), None)
+    return render(
+        request,
+        "scheduling/plans/my_plan.html",
+        {
+            "plan": plan,
+            "rows": rows,
+            "next_row": next_row,
+            "done": sum(1 for row in rows if row.record),
+            "chart": _chart(plan),
+        },
+    )
+
+
+@login_required
+def plan_course(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every remaining session at once: GET proposes the times, POST books them all or none."""
+    plan = get_own_plan(request, pk)
+    proposals = []
+    error_message = ""
+    if request.method == "POST":
+        form = CourseForm(request.POST)
+        if form.is_valid():
+            try:
+                proposals = proposals_from(plan=plan, items=form.cleaned_data["slot"])
+                booked = book_course(plan=plan, proposals=proposals, booked_by=request.user)
+            except SchedulingError as error:
+                error_message = error.message
+                proposals = []
+            else:
+                messages.success(request, f"{len(booked)} sessions booked. We'll remind you before each one.")
+                return redirect("scheduling:my_plan", pk=plan.pk)
+        else:
+            error_message = " ".join(form.errors.get("slot", [])) or "Please look at the times again."
+    try:
+        proposals = propose_course(plan=plan)
+    except SchedulingError as error:
+        error_message = error_message or error.message
+        proposals = []
+    return render(
+        request,
+        "scheduling/plans/course.html",
+        {"plan": plan, "proposals": proposals, "error_message": error_message},
+        status=400 if error_message and request.method == "POST" else 200,
+    )
+
+
+@login_required
+def rate_session_view(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_own_session(request, pk)
+    initial = {"rating": record.results_rating, "comment": record.results_comment}
+    form = RateSessionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rate_session(
+                session=record,
+                client=request.user,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
+            )
+        except SchedulingError as error:
+            add_plan_error(form, error)
+        else:
+            messages.success(request, "Thank you: your rating is on your plan.")
+            return redirect("scheduling:my_plan", pk=record.plan_id)
+    return render(request, "scheduling/plans/rate.html", {"form": form, "record": record})
+
+
+@login_required
+def session_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """A before/after photo, for the plan's client and staff only (never a public URL)."""
+    photo = get_object_or_404(SessionPhoto.objects.select_related("session__plan"), pk=pk)
+    if not request.user.is_staff and photo.session.plan.client_id != request.user.pk:
+        raise Http404
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Staff pages ---------------------------------------------------------------------------
+
+
+@staff_required
+def record_session_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The practitioner records what was done: depth (suggested), areas, products, reaction."""
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("client", "practitioner", "service", "plan", "plan__concern", "plan__area"),
+        pk=pk,
+    )
+    plan = appointment.plan
+    initial = {}
+    if plan is not None:
+        rule = DepthRule.objects.filter(concern=plan.concern_id, area=plan.area_id).prefetch_related("products").first()
+        initial = {
+            "depth_used_mm": suggested_depth(plan=plan),
+            "areas": [plan.area_id],
+            "products": [p.pk for p in rule.products.all()] if rule else [],
+            "reaction": PlanSession.Reaction.MILD,
+        }
+    form = RecordSessionForm(request.POST or None, initial=initial)
+    if plan is not None and request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            record_session(
+                appointment=appointment,
+                depth_used_mm=data["depth_used_mm"],
+                areas=data["areas"],
+                products=data["products"],
+                reaction=data["reaction"],
+                notes=data["notes"],
+                depth_override_reason=data["depth_override_reason"],
+                by=request.user,
+            )
+        except SchedulingError as error:
+            add_plan_error(form, error)
+        else:
+            messages.success(request, f"Session {appointment.session_number} recorded; the appointment is completed.")
+            return redirect("scheduling:staff_client_plans", pk=appointment.client_id)
+    return render(
+        request,
+        "scheduling/plans/record.html",
+        {
+            "form": form,
+            "appointment": appointment,
+            "plan": plan,
+            "no_plan": SchedulingError("no_plan").message if plan is None else "",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+def staff_client_plans(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_object_or_404(User, pk=pk)
+    plans = list(plans_with_details().filter(client=client))
+    record_access(actor=request.user, client=client, action=AuditEntry.Action.VIEW, what="treatment plans")
+    rows = [
+        {
+            "plan": plan,
+            "timeline": plan_timeline(plan),
+            "suggested": suggested_depth(plan=plan),
+            "photo_form": PhotoForm(plan=plan, auto_id=f"id_p{plan.pk}_%s"),
+            "extend_form": ExtendPlanForm(auto_id=f"id_x{plan.pk}_%s"),
+            "end_form": EndPlanForm(auto_id=f"id_e{plan.pk}_%s"),
+        }
+        for plan in plans
+    ]
+    return render(request, "scheduling/plans/staff_client.html", {"client": client, "rows": rows})
+
+
+def _staff_plan(pk: int) -> TreatmentPlan:
+    return get_object_or_404(TreatmentPlan.objects.select_related("client"), pk=pk)
+
+
+@staff_required
+@require_POST
+def plan_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _staff_plan(pk)
+    form = ExtendPlanForm(request.POST)
+    if form.is_valid():
+        try:
+            plan = extend_plan(plan=plan, by=request.user, sessions=form.cleaned_data["sessions"])
+        except SchedulingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"The plan now has {plan.sessions_planned} sessions.")
+    else:
+        messages.error(request, "Give the number of sessions to add (at least one).")
+    return redirect("scheduling:staff_client_plans", pk=plan.client_id)
+
+
+@staff_required
+@require_POST
+def plan_end(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _staff_plan(pk)
+    form = EndPlanForm(request.POST)
+    if form.is_valid():
+        try:
+            end_plan(plan=plan, reason=form.cleaned_data["reason"], by=request.user)
+        except SchedulingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "The plan is ended; its booked sessions are cancelled.")
+    else:
+        messages.error(request, "Give a reason to end the plan.")
+    return redirect("scheduling:staff_client_plans", pk=plan.client_id)
+
+
+@staff_required
+@require_POST
+def plan_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _staff_plan(pk)
+    form = PhotoForm(request.POST, request.FILES, plan=plan)
+    if form.is_valid():
+        try:
+            attach_photo(
+                session=get_object_or_404(PlanSession, pk=form.cleaned_data["session"], plan=plan),
+                kind=form.cleaned_data["kind"],
+                file=form.cleaned_data["image"],
+                by=request.user,
+            )
+        except SchedulingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Photo attached.")
+    else:
+        messages.error(request, "Choose a session, before or after, and an image file.")
+    return redirect("scheduling:staff_client_plans", pk=plan.client_id)
+
+
+urlpatterns = [
+    path("plans/start/", plan_start, name="plan_start"),
+    path("me/plans/", my_plans, name="my_plans"),
+    path("me/plans/<int:pk>/", my_plan, name="my_plan"),
+    path("me/plans/<int:pk>/course/", plan_course, name="plan_course"),
+    path("me/sessions/<int:pk>/rate/", rate_session_view, name="rate_session"),
+    path("plans/photos/<int:pk>/", session_photo, name="session_photo"),
+    path("staff/appointments/<int:pk>/record/", record_session_view, name="record_session"),
+    path("staff/clients/<int:pk>/plans/", staff_client_plans, name="staff_client_plans"),
+    path("staff/plans/<int:pk>/extend/", plan_extend, name="plan_extend"),
+    path("staff/plans/<int:pk>/end/", plan_end, name="plan_end"),
+    path("staff/plans/<int:pk>/photos/", plan_photo, name="plan_photo"),
+]
