@@ -223,7 +223,9 @@ def _check_cutoff(*, appointment: Appointment, by: User, now: dt.datetime) -> bo
 
 
 def _lock_booked(appointment: Appointment) -> Appointment:
-    locked = Appointment.objects.select_for_update().select_related("plan", "service").get(pk=appointment.pk)
+    locked = (
+        Appointment.objects.select_for_update(of=("self",)).select_related("plan", "service").get(pk=appointment.pk)
+    )
     if locked.status != Appointment.Status.BOOKED:
         raise SchedulingError("not_active", status=locked.get_status_display().lower())
     return locked
