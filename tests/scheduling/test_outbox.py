@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import pytest
 import time_machine
 
 from clients.models import ClientProfile
@@ -223,7 +222,8 @@ def test_a_completed_session_queues_aftercare_results_check_and_window_prompts(a
     assert made[f"session:{pk}:aftercare:+3"].due_at == local(2026, 12, 4, 9)
     check = made[f"session:{pk}:results_check:+7"]
     assert check.due_at == local(2026, 12, 8, 10)
-    assert f"/sessions/{pk}/" in check.body_text or "rate" in check.body_text.lower()
+    assert f"http://127.0.0.1:8000/me/sessions/{pk}/rate/" in check.body_text
+    assert f"/me/sessions/{pk}/rate/" in check.body_html
     assert f"session:{pk}:tip:+14" not in made  # no opt-in, no tips
     # Window of session 2: 1 December + 4 to 6 weeks = 29 December to 12 January.
     assert made[f"plan:{plan.pk}:rebook:2"].due_at == local(2026, 12, 29, 10)
