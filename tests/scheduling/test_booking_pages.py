@@ -1,0 +1,184 @@
+"""The client booking pages: services, day picker (plain and htmx), confirm, my appointments,
+detail, cancel, reschedule. Bob never sees or changes Alice's things."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import reverse
+
+from scheduling.booking import book_appointment
+from scheduling.models import Appointment
+from tests.factories import AppointmentFactory, make_client, submit_intake
+from tests.scheduling.booking_support import at, make_plan, monday
+from treatments.models import Service
+
+
+@pytest.fixture
+def face(rules) -> Service:  # noqa: ANN001
+    return Service.objects.get(slug="microneedling-face")
+
+
+def service_url(**params: object) -> str:
+    url = reverse("scheduling:book_service", args=["microneedling-face"])
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def confirm_url(start: dt.datetime, **params: object) -> str:
+    url = reverse("scheduling:book_confirm", args=["microneedling-face"])
+    return f"{url}?{urlencode({'start': start.isoformat(), **params})}"
+
+
+def test_the_service_list_is_public(client, anna, face):
+    response = client.get(reverse("scheduling:book"))
+    assert response.status_code == 200
+    assert face.name in response.content.decode()
+
+
+def test_the_day_picker_shows_free_times_without_javascript(client, anna, face):
+    response = client.get(service_url(day=monday().isoformat()))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" in html
+    assert ">09:00" in html
+    assert ">13:00" not in html
+    assert reverse("scheduling:book_confirm", args=["microneedling-face"]) in html
+
+
+def test_htmx_gets_only_the_slots_partial(client, anna, face):
+    response = client.get(service_url(day=monday().isoformat()), headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert 'id="slots"' in html
+    assert ">09:00" in html
+
+
+def test_a_taken_time_is_not_shown_for_a_chosen_practitioner(client, alice, anna, face):
+    book_appointment(client=alice, service=face, start=at(monday(), 10), booked_by=alice)
+    html = client.get(service_url(day=monday().isoformat(), practitioner=anna.pk)).content.decode()
+    assert ">10:00" not in html
+    assert ">11:15" in html
+
+
+def test_bob_cannot_use_alices_plan_on_the_booking_pages(client, alice, bob, anna, face):
+    plan = make_plan(alice)
+    client.force_login(bob)
+    assert client.get(service_url(plan=plan.pk)).status_code == 404
+    client.force_login(alice)
+    assert client.get(service_url(plan=plan.pk)).status_code == 200
+
+
+def test_confirming_needs_a_login(client, anna, face):
+    response = client.get(confirm_url(at(monday(), 10)))
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_a_client_who_must_fill_the_intake_is_sent_there(client, rules, anna, face):
+    newcomer = make_client(screened=False)
+    client.force_login(newcomer)
+    response = client.get(confirm_url(at(monday(), 10)))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("clients:intake")
+
+
+def test_confirm_then_book_then_see_the_detail(client, alice, anna, face):
+    client.force_login(alice)
+    page = client.get(confirm_url(at(monday(), 10)))
+    assert page.status_code == 200
+    assert "Book it" in page.content.decode()
+    response = client.post(
+        reverse("scheduling:book_confirm", args=["microneedling-face"]), {"start": at(monday(), 10).isoformat()}
+    )
+    appointment = Appointment.objects.get(client=alice)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("scheduling:appointment_detail", args=[appointment.pk])
+    detail = client.get(response["Location"]).content.decode()
+    assert "Cancel" in detail and "Reschedule" in detail
+
+
+def test_a_slot_taken_meanwhile_sends_her_back_with_a_message_not_an_error(client, alice, bob, anna, face):
+    book_appointment(client=bob, service=face, start=at(monday(), 10), practitioner=anna, booked_by=bob)
+    client.force_login(alice)
+    url = reverse("scheduling:book_confirm", args=["microneedling-face"])
+    response = client.post(url, {"start": at(monday(), 10).isoformat(), "practitioner": anna.pk}, follow=True)
+    assert response.status_code == 200
+    assert "just been taken" in response.content.decode()
+    assert not Appointment.objects.filter(client=alice).exists()
+
+
+def test_my_appointments_shows_only_mine_in_constant_queries(
+    client, alice, bob, anna, face, django_assert_max_num_queries
+):
+    AppointmentFactory(client=bob, practitioner=anna, service=face, start=at(monday(), 15))
+    AppointmentFactory(client=alice, practitioner=anna, service=face, start=at(monday(), 10))
+    client.force_login(alice)
+    with django_assert_max_num_queries(6):
+        html = client.get(reverse("scheduling:my_appointments")).content.decode()
+    assert html.count("Microneedling: face with") == 1
+    for n in range(49):
+        AppointmentFactory(
+            client=alice, practitioner=anna, service=face, start=at(monday(2) + dt.timedelta(days=n), 10)
+        )
+    with django_assert_max_num_queries(6):
+        html = client.get(reverse("scheduling:my_appointments")).content.decode()
+    assert html.count("Microneedling: face with") == 50
+
+
+def test_bob_gets_404_on_alices_detail_cancel_and_reschedule(client, alice, bob, anna, face):
+    appointment = book_appointment(client=alice, service=face, start=at(monday(), 10), booked_by=alice)
+    client.force_login(bob)
+    for name in ("appointment_detail", "appointment_cancel", "appointment_reschedule"):
+        url = reverse(f"scheduling:{name}", args=[appointment.pk])
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"start": at(monday(), 15).isoformat()}).status_code == 404
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.start) == ("booked", at(monday(), 10))
+
+
+def test_cancel_asks_first_then_cancels(client, alice, anna, face):
+    appointment = book_appointment(client=alice, service=face, start=at(monday(), 10), booked_by=alice)
+    client.force_login(alice)
+    url = reverse("scheduling:appointment_cancel", args=[appointment.pk])
+    assert "Yes, cancel it" in client.get(url).content.decode()
+    response = client.post(url, follow=True)
+    assert "cancelled" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
+
+
+def test_a_late_cancel_is_refused_with_call_the_spa(client, alice, anna, face, settings):
+    appointment = book_appointment(client=alice, service=face, start=at(monday(), 10), booked_by=alice)
+    settings.SPA_CANCELLATION_CUTOFF_HOURS = 24 * 30
+    client.force_login(alice)
+    response = client.post(reverse("scheduling:appointment_cancel", args=[appointment.pk]), follow=True)
+    assert "call the spa" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.BOOKED
+
+
+def test_reschedule_page_lists_times_and_moves_the_appointment(client, alice, anna, face):
+    appointment = book_appointment(client=alice, service=face, start=at(monday(), 10), booked_by=alice)
+    client.force_login(alice)
+    url = reverse("scheduling:appointment_reschedule", args=[appointment.pk])
+    page = client.get(f"{url}?day={monday().isoformat()}").content.decode()
+    assert ">10:00" in page  # her own time is not busy for herself
+    partial = client.get(f"{url}?day={monday().isoformat()}", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in partial and 'id="slots"' in partial
+    response = client.post(url, {"start": at(monday(), 15).isoformat()})
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.start == at(monday(), 15)
+
+
+def test_pages_refuse_a_blocked_client_at_booking_without_a_500(client, rules, anna, face):
+    blocked = make_client(screened=False)
+    submit_intake(blocked, {"keloid"})
+    client.force_login(blocked)
+    url = reverse("scheduling:book_confirm", args=["microneedling-face"])
+    response = client.post(url, {"start": at(monday(), 10).isoformat()})
+    assert response.status_code == 302
+    assert not Appointment.objects.exists()
