@@ -1,4 +1,4 @@
-"""Staff commands: check-in, no-show, working hours, time off, closures, resending failed messages.
+"""Staff commands: check-in, no-show, working hours, time off, closures.
 
 Each is a top-level command owning its transaction; the staff pages, the API and the admin call
 these and nothing else for the same change.
@@ -18,7 +18,7 @@ from django.utils import timezone
 from clients.models import User
 from scheduling import outbox
 from scheduling.errors import SchedulingError
-from scheduling.models import Appointment, Closure, Notification, Practitioner, TimeOff, WorkingHours
+from scheduling.models import Appointment, Closure, Practitioner, TimeOff, WorkingHours
 from spa.lib.time import local_date
 
 
@@ -77,7 +77,8 @@ class Interval:
     end_time: dt.time
 
 
-def _check_intervals(intervals: Iterable[Interval]) -> list[Interval]:
+def check_intervals(intervals: Iterable[Interval]) -> list[Interval]:
+    """The intervals sorted by day and time; refuses a reversed interval or two that overlap."""
     by_day: dict[int, list[Interval]] = defaultdict(list)
     for item in intervals:
         if item.weekday not in WorkingHours.Weekday.values:
@@ -113,7 +114,7 @@ def set_working_hours(*, practitioner: Practitioner, intervals: Iterable[Interva
     Refused whole when an interval is reversed or two of one day overlap: never half a week.
     Existing bookings are kept; availability uses the new hours from now on.
     """
-    checked = _check_intervals(intervals)
+    checked = check_intervals(intervals)
     with transaction.atomic(durable=True):
         # Lock the practitioner so two editors of one week do not interleave delete and insert.
         Practitioner.objects.select_for_update().filter(pk=practitioner.pk).first()
@@ -184,17 +185,3 @@ def delete_closure(*, closure: Closure, by: User) -> None:
     with transaction.atomic(durable=True):
         Closure.objects.filter(pk=closure.pk).delete()
 
-
-# --- Outbox ------------------------------------------------------------------------------------
-
-
-def resend_failed_notifications(*, ids: Iterable[int], by: User) -> int:
-    """Put failed messages back in the queue; the sender picks them up on its next sweep.
-
-    Compare-and-set on ``status='failed'``: a row the sender is retrying right now, or one
-    already sent, is left alone. Returns how many rows were reset.
-    """
-    with transaction.atomic(durable=True):
-        return Notification.objects.filter(pk__in=list(ids), status=Notification.Status.FAILED).update(
-            status=Notification.Status.PENDING, attempts=0, last_error="", claimed_at=None, due_at=timezone.now()
-        )
