@@ -53,7 +53,7 @@ def make_row(client, *, due_at: dt.datetime, channel: str = "email", key: str = 
         channel=channel,
         due_at=due_at,
         dedupe_key=key,
-        subject="Between sessions",
+        subject=fields.pop("subject", "Between sessions"),
         body_text="Sun protection every day.",
         body_html="<p>Sun protection every day.</p>",
         **fields,
