@@ -6,14 +6,24 @@ Accounts all use the password ``spa-demo-2026``. Running it twice changes nothin
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import timezone
 
-from clients.models import ClientProfile, ConsentText, User
-from scheduling.models import Practitioner, Room, WorkingHours
-from treatments.models import Service
+from clients.models import ClientProfile, ConsentSignature, ConsentText, IntakeSubmission, User
+from clients.screening import current_consent_text
+from clients.services import sign_consent, submit_intake
+from scheduling.booking import book_appointment
+from scheduling.errors import SchedulingError
+from scheduling.models import Appointment, Practitioner, Room, TreatmentPlan, WorkingHours
+from scheduling.plans import propose_course, rate_session, record_session, start_plan
+from spa.lib.time import local_date, local_datetime
+from treatments.models import Contraindication, Product, Service, TreatmentArea
+
+logger = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "spa-demo-2026"  # noqa: S105 (published demo accounts)
 
@@ -65,9 +75,17 @@ def staff_group() -> Group:
     return group
 
 
+def load_demo(*, now: dt.datetime | None = None) -> list[tuple[str, str]]:
+    """Create the demo accounts, practitioners, rooms, hours and consent, and the demo client's
+    plan in progress; return (email, role). Running it twice changes nothing."""
+    accounts = _load_accounts()
+    # Outside the block above: the plan goes through the services, each its own transaction.
+    load_demo_client(now=now)
+    return accounts
+
+
 @transaction.atomic
-def load_demo() -> list[tuple[str, str]]:
-    """Create the demo accounts, practitioners, rooms, hours and consent; return (email, role)."""
+def _load_accounts() -> list[tuple[str, str]]:
     group = staff_group()
     if not ConsentText.objects.exists():
         ConsentText.objects.create(version=1, body=CONSENT_TEXT)
@@ -105,3 +123,118 @@ def load_demo() -> list[tuple[str, str]]:
             )
         accounts.append((email, role))
     return accounts
+
+
+# --- The demo client: screened, consent signed, a plan in progress --------------------------
+
+DEMO_CLIENT = "client@demo.spa"
+DEMO_PLAN = ("deep_acne_scars", "cheeks")
+DEMO_SESSION_ONE_WEEKS_AGO = 5
+
+
+def _first_session_start(*, client: User, practitioner: Practitioner, now: dt.datetime) -> dt.datetime:
+    """About five weeks ago at 10:00 local on a working day (not Sunday), at a free time."""
+    day = local_date(now) - dt.timedelta(weeks=DEMO_SESSION_ONE_WEEKS_AGO)
+    if day.weekday() == WorkingHours.Weekday.SUNDAY:
+        day -= dt.timedelta(days=1)
+    for hour in (10, 11, 15, 16):
+        start = local_datetime(day, dt.time(hour))
+        taken = Appointment.objects.filter(
+            practitioner=practitioner,
+            status__in=Appointment.ACTIVE_STATUSES,
+            start__lt=start + dt.timedelta(hours=2),
+            blocked_until__gt=start,
+        ).exists()
+        if not taken:
+            return start
+    return local_datetime(day, dt.time(17))
+
+
+def load_demo_client(*, now: dt.datetime | None = None) -> TreatmentPlan | None:
+    """``client@demo.spa``: a clear intake, the current consent signed, and deep acne scars on the
+    cheeks in progress: session 1 done about five weeks ago (recorded and rated), session 2
+    booked inside its window. Each step checks its own state first, so it runs twice safely."""
+    now = now or timezone.now()
+    client = User.objects.filter(email=DEMO_CLIENT).first()
+    anna = Practitioner.objects.filter(user__email="anna@demo.spa").first()
+    if client is None or anna is None or not Service.objects.filter(slug="microneedling-face").exists():
+        return None  # the default rules are not loaded (seed_defaults runs first in `make seed`)
+
+    questions = Contraindication.objects.filter(active=True)
+    if not IntakeSubmission.objects.filter(client=client).exists():
+        submit_intake(user=client, answers={q.slug: False for q in questions}, now=now - dt.timedelta(weeks=6))
+    text = current_consent_text()
+    if text and not ConsentSignature.objects.filter(client=client, text=text).exists():
+        sign_consent(
+            user=client,
+            signed_name=client.get_full_name(),
+            accepted=True,
+            ip=None,
+            user_agent="demo data",
+            now=now - dt.timedelta(weeks=6),
+        )
+
+    concern, area = DEMO_PLAN
+    plan = TreatmentPlan.objects.filter(client=client, concern__slug=concern, area__slug=area).first()
+    if plan is None:
+        plan = start_plan(client=client, concern=concern, area=area, created_by=client, now=now - dt.timedelta(weeks=6))
+
+    first = plan.appointments.filter(session_number=1).first()
+    if first is None:
+        # Booking refuses the past, so the past appointment is written directly.
+        start = _first_session_start(client=client, practitioner=anna, now=now)
+        service = plan.service
+        first = Appointment.objects.create(
+            client=client,
+            practitioner=anna,
+            room=Room.objects.order_by("position").first(),
+            service=service,
+            plan=plan,
+            session_number=1,
+            start=start,
+            end=start + dt.timedelta(minutes=service.duration_minutes),
+            blocked_until=start + dt.timedelta(minutes=service.blocked_minutes),
+            booked_by=client,
+            created_at=start - dt.timedelta(weeks=1),
+        )
+    if first.status == Appointment.Status.BOOKED and not plan.sessions.filter(number=1).exists():
+        record_session(
+            appointment=first,
+            depth_used_mm=plan.depth_min_mm,
+            areas=TreatmentArea.objects.filter(slug=area),
+            products=Product.objects.filter(slug__in=["colostrum_gel", "hyaluronic_serum"]),
+            reaction="mild",
+            notes="Numbing cream 30 min. Even redness, no pinpoint bleeding. Tolerated well.",
+            by=anna.user,
+            now=first.end,
+        )
+    recorded = plan.sessions.filter(number=1).first()
+    if recorded is not None and recorded.results_rating is None:
+        rate_session(
+            session=recorded,
+            client=client,
+            rating=3,
+            comment="Skin feels smoother; scars a little softer.",
+            now=first.end + dt.timedelta(days=7),
+        )
+
+    plan.refresh_from_db()
+    if (
+        plan.status == TreatmentPlan.Status.ACTIVE
+        and not plan.appointments.filter(session_number=2, status__in=Appointment.ACTIVE_STATUSES).exists()
+    ):
+        try:
+            proposal = propose_course(plan=plan, practitioner=anna, now=now)[0]
+            book_appointment(
+                client=client,
+                service=plan.service,
+                start=proposal.start,
+                practitioner=proposal.practitioner,
+                plan=plan,
+                booked_by=client,
+                now=now,
+            )
+        except SchedulingError as error:
+            # Best effort: a full diary in the window leaves session 2 for the client to book.
+            logger.warning("Demo: session 2 not booked: %s", error.message)
+    return plan
