@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -24,7 +25,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if hasattr(exc, "error_dict"):
             return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
         return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        # Every refusal carries a machine-readable code, DRF's own ones included.
+        codes = exc.get_codes() if isinstance(exc, APIException) else None
+        response.data.setdefault("code", codes if isinstance(codes, str) else "error")
+    return response
 
 
 # Every operation may answer with these; the schema says so once, for all of them.

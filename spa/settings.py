@@ -241,6 +241,9 @@ REST_FRAMEWORK = {
         "booking": env.str("THROTTLE_BOOKING", default="30/min"),
     },
     "DEFAULT_PAGINATION_CLASS": None,
+    # Content negotiation by the Accept header only: a ?format= query must not turn an error
+    # into a calendar file.
+    "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SPA_NAME} API",

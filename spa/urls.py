@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import clients.api
@@ -13,7 +13,13 @@ from spa import views
 
 admin.site.site_header = "Spa administration"
 
-api_urlpatterns = [*treatments.api.urlpatterns, *clients.api.urlpatterns, *scheduling.api.urlpatterns]
+api_urlpatterns = [
+    *treatments.api.urlpatterns,
+    *clients.api.urlpatterns,
+    *scheduling.api.urlpatterns,
+    # Anything else under /api/v1/ is a JSON 404, not Django's HTML page.
+    re_path(r"^.*$", views.api_not_found),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
