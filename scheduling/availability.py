@@ -29,8 +29,8 @@ import datetime as dt
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
@@ -41,14 +41,15 @@ from spa.lib.time import local_date, local_datetime, spa_zone
 from treatments.models import Service
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
+    """One bookable start with one practitioner (a named tuple: thousands are made per month)."""
+
     start: dt.datetime  # aware, in the spa's zone
     end: dt.datetime  # end of the session for the client
     blocked_until: dt.datetime  # end of the buffer: what practitioner and room are held until
     practitioner_id: int
     practitioner_name: str
-    room_ids: tuple[int, ...] = field(default=())
+    room_ids: tuple[int, ...] = ()
 
     @property
     def local_date(self) -> dt.date:
@@ -81,6 +82,24 @@ _FREE = _Busy(())
 
 def _ts(moment: dt.datetime) -> int:
     return int(moment.timestamp())
+
+
+def _candidates(day: dt.date, start_time: dt.time, end_time: dt.time, *, step_minutes: int, duration: int) -> list[int]:
+    """Epoch seconds of the starts of a working interval: every ``step_minutes`` of LOCAL
+    wall-clock time from ``start_time``, keeping those whose session (``duration`` seconds)
+    ends by ``end_time``."""
+    first = local_datetime(day, start_time)
+    last = local_datetime(day, end_time)
+    end = _ts(last)
+    if first.utcoffset() == last.utcoffset():
+        # No daylight-saving change inside the interval (the usual case): plain arithmetic.
+        base, step = _ts(first), step_minutes * 60
+        return list(range(base, end - duration + 1, step))
+    # A change inside the interval: convert each wall-clock time on its own.
+    begin = start_time.hour * 60 + start_time.minute
+    stop = end_time.hour * 60 + end_time.minute
+    starts = (_ts(local_datetime(day, dt.time(m // 60, m % 60))) for m in range(begin, stop, step_minutes))
+    return [s for s in starts if s + duration <= end]
 
 
 def available_slots(
@@ -179,38 +198,41 @@ def available_slots(
 
     found: list[tuple[int, int, Slot]] = []
     days = [start_date + dt.timedelta(days=n) for n in range((end_date - start_date).days + 1)]
+    # Shared by all practitioners: the same candidate instants recur for each of them.
+    free_rooms: dict[int, tuple[int, ...]] = {}
+    moments: dict[int, dt.datetime] = {}
+
+    def moment(ts: int) -> dt.datetime:
+        value = moments.get(ts)
+        if value is None:
+            value = moments[ts] = dt.datetime.fromtimestamp(ts, tz=zone)
+        return value
+
     for order, (pid, name) in enumerate(staff):
         mine = people_busy[pid]
+        busy_starts, busy_ends, count = mine.starts, mine.ends, len(mine.ends)
         for day in days:
             if day in closed:
                 continue
             for start_time, end_time in hours.get((pid, day.weekday()), ()):
-                interval_end = _ts(local_datetime(day, end_time))
-                wall = start_time.hour * 60 + start_time.minute
-                wall_end = end_time.hour * 60 + end_time.minute
-                while wall < wall_end:
-                    s = _ts(local_datetime(day, dt.time(wall // 60, wall % 60)))
-                    wall += step
-                    e = s + duration
-                    if e > interval_end:
-                        break
+                starts = _candidates(day, start_time, end_time, step_minutes=step, duration=duration)
+                if not starts:
+                    continue
+                # Starts only grow: walk the practitioner's sorted busy intervals alongside them.
+                i = bisect_right(busy_ends, starts[0])
+                for s in starts:
                     if s < earliest:
                         continue
+                    while i < count and busy_ends[i] <= s:
+                        i += 1
                     b = s + blocked
-                    if mine.overlaps(s, b):
+                    if i < count and busy_starts[i] < b:
                         continue
-                    free = tuple(room_id for room_id, busy in rooms_busy if not busy.overlaps(s, b))
-                    if not free:
-                        continue
-                    slot = Slot(
-                        start=dt.datetime.fromtimestamp(s, tz=zone),
-                        end=dt.datetime.fromtimestamp(e, tz=zone),
-                        blocked_until=dt.datetime.fromtimestamp(b, tz=zone),
-                        practitioner_id=pid,
-                        practitioner_name=name,
-                        room_ids=free,
-                    )
-                    found.append((s, order, slot))
+                    free = free_rooms.get(s)
+                    if free is None:
+                        free = free_rooms[s] = tuple(r for r, busy in rooms_busy if not busy.overlaps(s, b))
+                    if free:
+                        found.append((s, order, Slot(moment(s), moment(s + duration), moment(b), pid, name, free)))
     found.sort(key=lambda item: (item[0], item[1]))
     return [slot for _, _, slot in found]
 

@@ -7,6 +7,7 @@ exception handler (``spa.api``). Times are ISO 8601 in the spa's local time with
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -111,14 +112,31 @@ class AvailabilityView(APIView):
             window=window,
             min_depth_mm=min_depth,
         )
+        # Plain dicts, not a serializer: thousands of slots for a month, each instant formatted
+        # once (practitioners share their starts).
+        text: dict[dt.datetime, str] = {}
+
+        def iso(moment: dt.datetime) -> str:
+            value = text.get(moment)
+            if value is None:
+                value = text[moment] = moment.isoformat()
+            return value
+
+        people: dict[int, dict[str, Any]] = {}
         body = {
             "timezone": settings.TIME_ZONE,
             "slots": [
-                {"start": s.start, "end": s.end, "practitioner": {"id": s.practitioner_id, "name": s.practitioner_name}}
+                {
+                    "start": iso(s.start),
+                    "end": iso(s.end),
+                    "practitioner": people.setdefault(
+                        s.practitioner_id, {"id": s.practitioner_id, "name": s.practitioner_name}
+                    ),
+                }
                 for s in slots
             ],
         }
-        return Response(AvailabilitySerializer(body).data)
+        return Response(body)
 
 
 class AppointmentSerializer(serializers.ModelSerializer):

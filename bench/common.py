@@ -1,0 +1,193 @@
+"""Shared set-up of the benchmarks: Django on a throwaway database, the benchmark spa, figures.
+
+Each benchmark creates its own test database (``django.test.utils.setup_databases``): a SQLite
+file under ``var/bench/`` by default, or ``test_<name>`` on the server of ``DATABASE_URL`` when
+it is set. It is destroyed at the end. Figures are printed as
+``FIGURE <name>: <value> (target <target>) OK|MISS`` so ``bench/run_all.py`` can collect them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench"
+
+
+def setup_django(name: str) -> None:
+    """Configure Django (test settings: fast hasher, in-memory mail) for benchmark ``name``."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spa.test_settings")
+    os.environ.setdefault("AXES_ENABLED", "0")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    if not settings.IS_POSTGRES:
+        BENCH_DIR.mkdir(parents=True, exist_ok=True)
+        path = BENCH_DIR / f"{name}.sqlite3"
+        # A file, not the in-memory default of SQLite test databases: closer to a real run.
+        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(path)
+
+
+@contextlib.contextmanager
+def throwaway_database() -> Iterator[str]:
+    """Create the test database (migrated), yield its description, destroy it afterwards."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        yield f"{connection.vendor} {connection.settings_dict['NAME']}"
+    finally:
+        connection.close()
+        teardown_databases(old, verbosity=0)
+
+
+def figure(name: str, value: float, target: float, unit: str = "", *, fmt: str = ".1f", at_most: bool = True) -> bool:
+    """Print one figure beside its target; return whether it is met."""
+    ok = value <= target if at_most else value >= target
+    sign = "<=" if at_most else ">="
+    print(f"FIGURE {name}: {value:{fmt}}{unit} (target {sign} {target:g}{unit}) {'OK' if ok else 'MISS'}", flush=True)
+    return ok
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20, method="inclusive")[18] if len(samples) > 1 else samples[0]
+
+
+def timed(call: Callable[[], object], runs: int, *, warmup: int = 2) -> list[float]:
+    """Wall-clock milliseconds of ``runs`` calls after ``warmup`` untimed ones."""
+    import time
+
+    for _ in range(warmup):
+        call()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def next_monday() -> dt.date:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+# Appointments of the benchmark spa sit on a grid of 75-minute blocks (60-minute service and
+# its 15-minute buffer) from 09:00: seven a day, the last ending 17:45.
+BLOCKS = [
+    dt.time(9, 0),
+    dt.time(10, 15),
+    dt.time(11, 30),
+    dt.time(12, 45),
+    dt.time(14, 0),
+    dt.time(15, 15),
+    dt.time(16, 30),
+]
+
+
+def build_spa(
+    *,
+    practitioners: int = 8,
+    rooms: int = 4,
+    appointments: int = 20_000,
+    future_days: int = 28,
+    future_fill: float = 0.6,
+    clients: int = 200,
+    seed: int = 2026,
+) -> dict[str, object]:
+    """The benchmark spa: practitioners working Monday–Saturday 09:00–18:00, rooms, clients, and
+    ``appointments`` rows: the ``future_days`` from next Monday booked to ``future_fill`` of what
+    the rooms can hold (the scarce resource: 4 rooms for 8 practitioners), the rest in the past.
+    """
+    from django.contrib.auth.hashers import make_password
+
+    from clients.models import ClientProfile, User
+    from scheduling.models import Appointment, Practitioner, Room, WorkingHours
+    from spa.lib.time import local_datetime
+    from treatments.defaults import load_default_rules
+    from treatments.models import Service
+
+    rng = random.Random(seed)
+    load_default_rules()
+    service = Service.objects.get(slug="microneedling-face")
+    room_rows = [Room.objects.create(name=f"Room {n + 1}", position=n) for n in range(rooms)]
+    password = make_password(None)
+    staff = []
+    for n in range(practitioners):
+        user = User.objects.create(email=f"p{n}@bench.spa", first_name=f"P{n}", is_staff=True, password=password)
+        person = Practitioner.objects.create(
+            user=user, display_name=f"Practitioner {n}", max_depth_mm="2.00", position=n
+        )
+        person.services.set(Service.objects.all())
+        staff.append(person)
+    WorkingHours.objects.bulk_create(
+        WorkingHours(practitioner=p, weekday=day, start_time=dt.time(9), end_time=dt.time(18))
+        for p in staff
+        for day in range(6)
+    )
+    people = User.objects.bulk_create(
+        User(email=f"c{n}@bench.spa", first_name=f"C{n}", password=password) for n in range(clients)
+    )
+    ClientProfile.objects.bulk_create(ClientProfile(user=u, date_of_birth=dt.date(1990, 1, 1)) for u in people)
+
+    blocked = dt.timedelta(minutes=service.duration_minutes + service.buffer_minutes)
+    length = dt.timedelta(minutes=service.duration_minutes)
+    rows: list[Appointment] = []
+
+    def fill(day: dt.date, share: float, status: str) -> None:
+        for clock in BLOCKS:
+            start = local_datetime(day, clock)
+            free_staff = list(staff)
+            rng.shuffle(free_staff)
+            for room in room_rows:
+                if rng.random() >= share:
+                    continue
+                rows.append(
+                    Appointment(
+                        client=rng.choice(people),
+                        practitioner=free_staff.pop(),
+                        room=room,
+                        service=service,
+                        start=start,
+                        end=start + length,
+                        blocked_until=start + blocked,
+                        status=status,
+                    )
+                )
+
+    first = next_monday()
+    for n in range(future_days):
+        day = first + dt.timedelta(days=n)
+        if day.weekday() < 6:
+            fill(day, future_fill, Appointment.Status.BOOKED)
+    future = len(rows)
+    day = first - dt.timedelta(days=1)
+    while len(rows) < appointments:
+        if day.weekday() < 6:
+            fill(day, 0.85, Appointment.Status.COMPLETED)
+        day -= dt.timedelta(days=1)
+    rows = rows[:appointments]
+    Appointment.objects.bulk_create(rows, batch_size=2000)
+    return {
+        "service": service,
+        "first": first,
+        "last": first + dt.timedelta(days=future_days - 1),
+        "future": future,
+        "total": Appointment.objects.count(),
+        "clients": people,
+        "staff": staff,
+        "rooms": room_rows,
+    }
