@@ -99,7 +99,8 @@ def _candidates(day: dt.date, start_time: dt.time, end_time: dt.time, *, step_mi
     begin = start_time.hour * 60 + start_time.minute
     stop = end_time.hour * 60 + end_time.minute
     starts = (_ts(local_datetime(day, dt.time(m // 60, m % 60))) for m in range(begin, stop, step_minutes))
-    return [s for s in starts if s + duration <= end]
+    # Times in the spring-forward gap are normalised to the instant after it: drop duplicates.
+    return sorted({s for s in starts if s + duration <= end})
 
 
 def available_slots(

@@ -203,3 +203,16 @@ def test_query_count_is_constant_whatever_the_range_or_staff(rules, face, people
             service=face, start_date=MONDAY, end_date=MONDAY + dt.timedelta(days=days - 1), now=FRIDAY_BEFORE
         )
     assert slots
+
+
+def test_a_working_interval_spanning_the_spring_forward_gap_has_no_duplicate_or_missing_instants(anna, face):
+    sunday = dt.date(2027, 3, 28)  # 01:00 GMT becomes 02:00 BST
+    WorkingHours.objects.create(practitioner=anna, weekday=6, start_time=dt.time(0), end_time=dt.time(4))
+    slots = available_slots(
+        service=face, start_date=sunday, end_date=sunday, now=local_datetime(sunday, dt.time(0)) - dt.timedelta(days=2)
+    )
+    starts = [s.start for s in slots]
+    assert len(starts) == len(set(starts))
+    assert [f"{s:%H:%M}" for s in starts][:5] == ["00:00", "00:15", "00:30", "00:45", "02:00"]
+    # The session still ends by 04:00 local.
+    assert max(starts).strftime("%H:%M") == "03:00"
