@@ -194,8 +194,8 @@ IntakeSerializer = inline_serializer(
             {"version": serializers.IntegerField(), "title": serializers.CharField(), "body": serializers.CharField()},
             allow_null=True,
         ),
-        "status": serializers.ChoiceField(
-            choices=["clear", "staff_review", "doctor_clearance", "blocked", "expired", "missing"]
+        "status": serializers.CharField(
+            help_text="One of clear, staff_review, doctor_clearance, blocked, expired, missing."
         ),
         "reasons": inline_serializer(**_reason, many=True),
         "explanation": serializers.CharField(),
