@@ -241,9 +241,6 @@ REST_FRAMEWORK = {
         "booking": env.str("THROTTLE_BOOKING", default="30/min"),
     },
     "DEFAULT_PAGINATION_CLASS": None,
-    # Content negotiation by the Accept header only: a ?format= query must not turn an error
-    # into a calendar file.
-    "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SPA_NAME} API",
@@ -251,6 +248,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that several serializers share.
+    "ENUM_NAME_OVERRIDES": {"AppointmentStatusEnum": "scheduling.models.Appointment.Status"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "spa.api.add_error_responses"],
 }
 CACHES = {

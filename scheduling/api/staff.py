@@ -164,6 +164,13 @@ class AppointmentIcsView(APIView):
         response["Content-Disposition"] = f"attachment; filename=appointment-{appointment.pk}.ics"
         return response
 
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # Errors are JSON whatever the client asked for (``?format=ics`` or ``Accept``).
+        if getattr(response, "status_code", 200) >= 400 and hasattr(response, "data"):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
+
 
 urlpatterns = [
     path("schedule", ScheduleView.as_view(), name="api-schedule"),
