@@ -17,8 +17,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from clients.models import ClientProfile, User
+from clients.models import User
 from clients.screening import screening_status
+from clients.selectors import age_problem
 from scheduling import outbox
 from scheduling.availability import Slot, slots_at
 from scheduling.errors import SchedulingError
@@ -41,12 +42,13 @@ def check_client_may_book(*, client: User, now: dt.datetime) -> None:
     screening = screening_status(user_id=client.pk, now=now)
     if not screening.can_book:
         raise SchedulingError("screening", explanation=screening.explanation())
-    profile = ClientProfile.objects.filter(user_id=client.pk).first()
-    age = profile.age_on(local_date(now)) if profile else None
-    if age is None:
-        raise SchedulingError("age_unknown")
-    if age < settings.SPA_MIN_AGE_YEARS:
-        raise SchedulingError("under_age")
+    # The age rule lives in clients (age_problem); read her profile fresh, not a cached one.
+    fresh = User.objects.select_related("client_profile").get(pk=client.pk)
+    problem = age_problem(user=fresh, today=local_date(now))
+    if problem is not None:
+        profile = getattr(fresh, "client_profile", None)
+        unknown = profile is None or profile.date_of_birth is None
+        raise SchedulingError("age_unknown" if unknown else "under_age", problem)
 
 
 def _check_notice(*, start: dt.datetime, now: dt.datetime, staff: bool) -> None:

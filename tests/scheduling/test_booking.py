@@ -119,6 +119,13 @@ def test_under_eighteen_is_refused(alice, anna, face):
     assert error.status == 403
 
 
+def test_no_date_of_birth_is_refused_with_a_request_to_add_it(alice, anna, face):
+    ClientProfile.objects.filter(user=alice).update(date_of_birth=None)
+    error = refused("age_unknown", client=alice, service=face, start=at(monday(), 10), booked_by=alice)
+    assert "date of birth" in error.message
+    assert error.status == 403
+
+
 def test_minimum_notice_applies_to_clients_not_staff(alice, anna, face):
     now = at(monday(), 9)
     refused("too_soon", client=alice, service=face, start=at(monday(), 10), booked_by=alice, now=now)
