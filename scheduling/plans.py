@@ -415,7 +415,7 @@ def record_session(
     with transaction.atomic(durable=True):
         # Lock, then re-read: two staff recording the same session, or a cancel racing it.
         locked = (
-            Appointment.objects.select_for_update()
+            Appointment.objects.select_for_update(of=("self",))
             .select_related("plan", "practitioner", "service", "client")
             .get(pk=appointment.pk)
         )
