@@ -256,7 +256,7 @@ def cancel_appointment(
     return locked
 
 
-def _session_window(*, appointment: Appointment) -> Window | None:
+def session_window(*, appointment: Appointment) -> Window | None:
     """The window of the appointment's plan session, from the session before it."""
     plan = appointment.plan
     if plan is None or not appointment.session_number or appointment.session_number == 1:
@@ -299,7 +299,7 @@ def reschedule_appointment(
         locked = _lock_booked(appointment)
         plan = locked.plan
         reason = locked.window_override_reason
-        window = _session_window(appointment=locked) if plan is not None else None
+        window = session_window(appointment=locked) if plan is not None else None
         if window is not None:
             reason = _check_window(window=window, start=start, staff=staff, override_reason=override_reason)
         query = {

@@ -21,7 +21,13 @@ from django.views.decorators.http import require_http_methods
 
 from clients.screening import screening_status
 from scheduling.availability import Slot, available_slots
-from scheduling.booking import book_appointment, cancel_appointment, change_deadline, reschedule_appointment
+from scheduling.booking import (
+    book_appointment,
+    cancel_appointment,
+    change_deadline,
+    reschedule_appointment,
+    session_window,
+)
 from scheduling.errors import SchedulingError
 from scheduling.forms import PICKER_DAYS, ConfirmBookingForm, SlotChoiceForm, SlotQueryForm
 from scheduling.models import Appointment, Practitioner, TreatmentPlan
@@ -63,11 +69,17 @@ def picker_context(
     practitioner: Practitioner | None,
     plan: TreatmentPlan | None,
     exclude_appointment_id: int | None = None,
+    moving: Appointment | None = None,
 ) -> dict[str, Any]:
     """The day picker: PICKER_DAYS days with their number of free times, and the chosen day's
     slots ("anyone": one per time, the first free practitioner). One availability call."""
     today = timezone.localdate()
     window: Window | None = next_window(plan) if plan else None
+    min_depth = plan.depth_min_mm if plan else None
+    if moving is not None and moving.plan is not None:
+        # A plan session moves within its own window, with practitioners allowed its depth.
+        window = session_window(appointment=moving)
+        min_depth = moving.plan.depth_min_mm
     if window is not None and window.start and not day_given:
         day = max(day, window.start)
     # Pages of PICKER_DAYS days from today, so links are stable.
@@ -79,7 +91,7 @@ def picker_context(
         end_date=last,
         practitioner=practitioner,
         window=window,
-        min_depth_mm=plan.depth_min_mm if plan else None,
+        min_depth_mm=min_depth,
         exclude_appointment_id=exclude_appointment_id,
     )
     by_day: dict[dt.date, list[Slot]] = {}
@@ -130,6 +142,15 @@ def picker_context(
     }
 
 
+def _shown_form(form: SlotQueryForm, context: dict[str, Any], *, service: Service) -> SlotQueryForm:
+    """The picker's form showing the day actually shown (errors kept when the query was bad)."""
+    if form.is_bound and not form.is_valid():
+        return form
+    practitioner = context["practitioner"]
+    data = {"day": context["day"].isoformat(), "practitioner": practitioner.pk if practitioner else ""}
+    return SlotQueryForm(data, service=service)
+
+
 def service_list(request: HttpRequest) -> HttpResponse:
     plan = _plan_param(request)
     services = Service.objects.filter(active=True).order_by("position", "name")
@@ -148,7 +169,7 @@ def book_service(request: HttpRequest, slug: str) -> HttpResponse:
     context = picker_context(
         service=service, day=day, day_given=bool(request.GET.get("day")), practitioner=practitioner, plan=plan
     )
-    context.update({"form": form, "mode": "book"})
+    context.update({"form": _shown_form(form, context, service=service), "mode": "book"})
     template = "scheduling/booking/service.html"
     return render(request, f"{template}#slots" if _is_htmx(request) else template, context)
 
@@ -279,11 +300,11 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         practitioner=practitioner,
         plan=None,
         exclude_appointment_id=appointment.pk,
+        moving=appointment,
     )
-    # A plan session moves within its own window (the service checks it); the picker shows all.
     context.update(
         {
-            "form": query,
+            "form": _shown_form(query, context, service=appointment.service),
             "mode": "reschedule",
             "appt": appointment,
             "changeable": _changeable(appointment),

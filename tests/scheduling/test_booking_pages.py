@@ -182,3 +182,15 @@ def test_pages_refuse_a_blocked_client_at_booking_without_a_500(client, rules, a
     response = client.post(url, {"start": at(monday(), 10).isoformat()})
     assert response.status_code == 302
     assert not Appointment.objects.exists()
+
+
+def test_rescheduling_a_plan_session_offers_only_days_inside_its_window(client, alice, anna):
+    plan = make_plan(alice)
+    book_appointment(client=alice, start=at(monday(), 10), plan=plan, booked_by=alice)
+    second = book_appointment(client=alice, start=at(monday(5), 10), plan=plan, booked_by=alice)
+    client.force_login(alice)
+    url = reverse("scheduling:appointment_reschedule", args=[second.pk])
+    outside = client.get(f"{url}?day={monday(2).isoformat()}").content.decode()
+    assert ">09:00" not in outside
+    inside = client.get(f"{url}?day={(monday(5) + dt.timedelta(days=1)).isoformat()}").content.decode()
+    assert ">09:00" in inside
