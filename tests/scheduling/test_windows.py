@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
+from scheduling.booking import book_appointment
+from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, TreatmentPlan
 from scheduling.windows import (
     Window,
@@ -146,3 +150,41 @@ def test_only_booked_sessions_are_flagged(alice, anna):
     session(plan, 1, local(2026, 5, 6), anna)
     session(plan, 2, local(2026, 5, 13), anna, status=Appointment.Status.COMPLETED)
     assert flag_sessions_outside_windows(plan=plan) == []
+
+
+# --- Booking against the window (scheduling.booking enforces next_window) --------------------
+
+NOW = local(2027, 1, 4, 8)
+
+
+def _book(plan, start, by=None, **kwargs):  # noqa: ANN001, ANN202
+    return book_appointment(
+        client=plan.client, service=plan.service, start=start, plan=plan, booked_by=by or plan.client, now=NOW, **kwargs
+    )
+
+
+def test_session_two_books_on_the_first_and_last_day_of_its_window_across_the_spring_change(alice, anna):
+    plan = deep_acne_plan(alice)
+    session(plan, 1, local(2027, 3, 6, 10), anna)  # Saturday, GMT
+    with pytest.raises(SchedulingError) as error:
+        _book(plan, local(2027, 4, 2, 10))  # the Friday before the window, BST
+    assert error.value.code == "outside_window" and "3 April 2027 to 17 April 2027" in error.value.message
+    with pytest.raises(SchedulingError) as error:
+        _book(plan, local(2027, 4, 19, 10))  # the Monday after it closed
+    assert error.value.code == "outside_window"
+    last = _book(plan, local(2027, 4, 17, 16))
+    assert last.session_number == 2
+    last.status = Appointment.Status.CANCELLED
+    last.save()
+    first = _book(plan, local(2027, 4, 3, 9))
+    assert first.session_number == 2 and first.start == local(2027, 4, 3, 9)
+
+
+def test_staff_book_after_the_window_only_with_a_recorded_reason(alice, anna):
+    plan = deep_acne_plan(alice)
+    session(plan, 1, local(2027, 1, 2, 10), anna)
+    with pytest.raises(SchedulingError) as error:
+        _book(plan, local(2027, 2, 20, 10), by=anna.user)
+    assert error.value.code == "override_reason_required"
+    late = _book(plan, local(2027, 2, 20, 10), by=anna.user, override_reason="Client was abroad")
+    assert (late.session_number, late.window_override_reason) == (2, "Client was abroad")
