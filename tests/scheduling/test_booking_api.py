@@ -6,13 +6,21 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
+from rest_framework.throttling import ScopedRateThrottle
 
 from scheduling.booking import book_appointment
 from scheduling.models import Appointment
 from tests.factories import AppointmentFactory, PractitionerFactory, make_client, submit_intake
 from tests.scheduling.booking_support import at, make_plan, monday
 from treatments.models import Service
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles() -> None:
+    """Throttle history lives in the cache: start each test without another test's requests."""
+    cache.clear()
 
 
 @pytest.fixture
@@ -264,3 +272,12 @@ def test_a_late_cancel_is_403_for_the_client(api, alice, anna, face, settings):
     response = api.post(f"/api/v1/appointments/{appointment.pk}/cancel")
     assert response.status_code == 200
     assert response.json()["late_cancellation"] is True
+
+
+def test_booking_is_throttled(api, alice, anna, face, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"booking": "2/min"})
+    api.force_authenticate(alice)
+    body = {"service": "microneedling-face", "start": at(monday(), 13).isoformat()}  # not offered: 400
+    assert [api.post("/api/v1/appointments", body, format="json").status_code for _ in range(3)] == [400, 400, 429]
+    # Reading is not throttled.
+    assert api.get("/api/v1/appointments").status_code == 200
