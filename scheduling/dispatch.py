@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from scheduling import outbox
@@ -117,9 +117,13 @@ def reclaim_stuck(*, now: dt.datetime | None = None) -> int:
     return reclaimed + failed
 
 
-def claim_due(*, now: dt.datetime, batch_size: int) -> tuple[list[int], dt.datetime]:
-    """Claim up to ``batch_size`` due pending rows, oldest first. Returns their ids and the
-    claim token (the ``claimed_at`` written on them)."""
+def _loaded() -> QuerySet[Notification]:
+    return Notification.objects.select_related("client", "client__client_profile", "appointment")
+
+
+def claim_due(*, now: dt.datetime, batch_size: int) -> tuple[list[Notification], dt.datetime]:
+    """Claim up to ``batch_size`` due pending rows, oldest first. Returns the rows (loaded for
+    sending) and the claim token (the ``claimed_at`` written on them)."""
     token = timezone.now()
     due = Notification.objects.filter(status=Status.PENDING, due_at__lte=now).order_by("due_at", "pk")
     if connection.vendor == "postgresql":
@@ -128,13 +132,15 @@ def claim_due(*, now: dt.datetime, batch_size: int) -> tuple[list[int], dt.datet
         with transaction.atomic():
             ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:batch_size])
             Notification.objects.filter(pk__in=ids).update(status=Status.SENDING, claimed_at=token)
-        return ids, token
-    # SQLite has no row locks: compare-and-set each row; a count of 0 means another took it.
-    ids = []
-    for pk in due.values_list("pk", flat=True)[:batch_size]:
-        if Notification.objects.filter(pk=pk, status=Status.PENDING).update(status=Status.SENDING, claimed_at=token):
-            ids.append(pk)
-    return ids, token
+    else:
+        # SQLite has no row locks: compare-and-set each row; a count of 0 means another took it.
+        ids = [
+            pk
+            for pk in due.values_list("pk", flat=True)[:batch_size]
+            if Notification.objects.filter(pk=pk, status=Status.PENDING).update(status=Status.SENDING, claimed_at=token)
+        ]
+    rows = _loaded().filter(pk__in=ids, status=Status.SENDING, claimed_at=token).order_by("due_at", "pk")
+    return list(rows), token
 
 
 # --- Sending one row -----------------------------------------------------------------------
@@ -178,8 +184,23 @@ def _deliver(notification: Notification) -> None:
     )
 
 
+def _take(notification_id: int, token: dt.datetime) -> dt.datetime | None:
+    """Renew our claim right before sending (compare-and-set on the old claim). The stuck
+    timeout then counts from the start of this send, not from when the batch was claimed, so a
+    row waiting its turn in a long batch is never reclaimed and sent by someone else meanwhile."""
+    fresh = max(timezone.now(), token + dt.timedelta(microseconds=1))
+    renewed = Notification.objects.filter(pk=notification_id, status=Status.SENDING, claimed_at=token).update(
+        claimed_at=fresh
+    )
+    return fresh if renewed else None
+
+
 def send_notification(
-    notification_id: int, *, claimed_at: dt.datetime | None = None, now: dt.datetime | None = None
+    notification_id: int,
+    *,
+    claimed_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+    loaded: Notification | None = None,
 ) -> str:
     """Send one row, at most once. Returns the outcome: ``sent``, ``deferred``, ``retry``,
     ``failed``, ``skipped`` or ``not_ours``.
@@ -187,21 +208,23 @@ def send_notification(
     With ``claimed_at`` (the dispatcher's claim token) the row must still be ``sending`` under
     that claim. Without it the row is claimed here (a pending, due row; compare-and-set), which
     makes the call idempotent: a second call, or a call for a row already sent, does nothing.
+    ``loaded`` is the row as the dispatcher's claim read it (saves a query per row).
     """
     now = now or timezone.now()
     if claimed_at is None:
-        claimed_at = timezone.now()
+        token: dt.datetime | None = timezone.now()
         # Race: the beat's dispatcher and this call may want the same row; one UPDATE wins.
         won = Notification.objects.filter(pk=notification_id, status=Status.PENDING, due_at__lte=now).update(
-            status=Status.SENDING, claimed_at=claimed_at
+            status=Status.SENDING, claimed_at=token
         )
         if not won:
             return "not_ours"
-    notification = (
-        Notification.objects.select_related("client", "client__client_profile", "appointment")
-        .filter(pk=notification_id, status=Status.SENDING, claimed_at=claimed_at)
-        .first()
-    )
+    else:
+        token = _take(notification_id, claimed_at)
+        if token is None:
+            return "not_ours"
+    claimed_at = token
+    notification = loaded if loaded is not None else _loaded().filter(pk=notification_id).first()
     if notification is None:
         return "not_ours"
     reason = outbox.still_wanted(notification)
@@ -256,13 +279,13 @@ def dispatch_due_notifications(
     result = DispatchResult(reclaimed=reclaim_stuck(now=now))
     while True:
         moment = now or timezone.now()
-        ids, token = claim_due(now=moment, batch_size=batch_size)
-        result.claimed += len(ids)
-        for pk in ids:
-            outcome = send_notification(pk, claimed_at=token, now=moment)
+        rows, token = claim_due(now=moment, batch_size=batch_size)
+        result.claimed += len(rows)
+        for row in rows:
+            outcome = send_notification(row.pk, claimed_at=token, now=moment, loaded=row)
             result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1
         over = time_budget_seconds is None or time.monotonic() - started >= time_budget_seconds
-        if len(ids) < batch_size or over:
+        if len(rows) < batch_size or over:
             return result
 
 

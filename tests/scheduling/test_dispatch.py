@@ -108,8 +108,8 @@ def test_a_row_stuck_in_sending_is_reclaimed_and_sent_exactly_once(alice, mailou
     settings.SPA_OUTBOX_STUCK_AFTER_SECONDS = 300
     with time_machine.travel(local(2026, 12, 1, 9), tick=False):
         row = make_row(alice, due_at=local(2026, 12, 1, 8))
-        ids, token = dispatch.claim_due(now=local(2026, 12, 1, 9), batch_size=10)
-        assert ids == [row.pk]
+        claimed, token = dispatch.claim_due(now=local(2026, 12, 1, 9), batch_size=10)
+        assert [n.pk for n in claimed] == [row.pk]
         # The worker holding it dies here: nothing sends it, nothing else may take it yet.
     with time_machine.travel(local(2026, 12, 1, 9, 4), tick=False):
         assert dispatch.dispatch_due_notifications().claimed == 0
@@ -122,6 +122,18 @@ def test_a_row_stuck_in_sending_is_reclaimed_and_sent_exactly_once(alice, mailou
     row.refresh_from_db()
     assert row.status == Status.SENT and row.attempts == 2  # the lost attempt counts
     assert len(mailoutbox) == 1
+
+
+def test_a_claimed_row_renews_its_claim_when_its_turn_comes(alice, mailoutbox):
+    with time_machine.travel(local(2026, 12, 1, 9), tick=False):
+        row = make_row(alice, due_at=local(2026, 12, 1, 8))
+        claimed, token = dispatch.claim_due(now=local(2026, 12, 1, 9), batch_size=10)
+    # Its turn comes late in a long batch, but before any sweeper took it back.
+    with time_machine.travel(local(2026, 12, 1, 9, 4) + dt.timedelta(seconds=59), tick=False):
+        assert dispatch._take(row.pk, token) == local(2026, 12, 1, 9, 4) + dt.timedelta(seconds=59)
+        assert dispatch._take(row.pk, token) is None  # the old claim is spent
+    with time_machine.travel(local(2026, 12, 1, 9, 6), tick=False):
+        assert dispatch.reclaim_stuck() == 0  # renewed at 9:04:59, not stuck yet
 
 
 def test_send_notification_is_idempotent_by_status(alice, mailoutbox):
