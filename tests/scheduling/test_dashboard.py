@@ -12,7 +12,7 @@ from django.urls import reverse
 from scheduling.dashboard import owner_dashboard
 from scheduling.models import Appointment, Closure, Room, TimeOff, TreatmentPlan
 from scheduling.plans import start_plan
-from tests.factories import make_client
+from tests.factories import PractitionerFactory, RoomFactory, make_client
 from tests.scheduling.staff_support import DAY, appointment, local
 
 NOW = local(DAY, 8)  # Wednesday 3 March 2027
@@ -127,8 +127,12 @@ def test_dashboard_page_is_staff_only_and_shows_the_figures(client, alice, datas
 def test_dashboard_runs_a_constant_number_of_queries(client, dataset, plans, django_assert_max_num_queries):
     with django_assert_max_num_queries(9):
         owner_dashboard(now=NOW)
+    ben = PractitionerFactory(user__email="ben@example.com", display_name="Ben")
+    room = RoomFactory(name="Room 3")
     for n in range(30):
-        appointment(make_client(f"more{n}@example.com"), dataset, local(DAY + dt.timedelta(days=n % 10), 9 + n // 10))
+        start = local(DAY + dt.timedelta(days=n % 10), 9 + 2 * (n // 10))
+        appointment(make_client(f"more{n}@example.com"), ben, start, room=room)
         _plan(f"moreplan{n}@example.com")
     with django_assert_max_num_queries(9):
-        owner_dashboard(now=NOW)
+        figures = owner_dashboard(now=NOW)
+    assert sum(w.bookings for w in figures.weeks) == 4 + 30

@@ -166,7 +166,9 @@ def _fill_day(count: int, batch: str) -> None:
         person = make_client(f"client{n}{batch}@example.com")
         if n % 3 == 0:
             submit_intake(person, {"diabetes"})
-        appointment(person, practitioners[n % 5], local(DAY, 8 + n // 5), room=rooms[n % 5])
+        # 80 minutes apart: a 60-minute session and its 15-minute buffer never overlap the next.
+        start = local(DAY, 7) + dt.timedelta(minutes=80 * (n // 5))
+        appointment(person, practitioners[n % 5], start, room=rooms[n % 5])
 
 
 def _queries(client, url: str, params: dict) -> int:  # noqa: ANN001
@@ -213,7 +215,7 @@ def test_schedule_api_runs_a_constant_number_of_queries(client, anna, django_ass
 def test_schedule_api_lists_the_day_with_flags(client, alice, bob, anna, ben):
     submit_intake(alice, {"diabetes"})
     a = appointment(alice, anna, local(DAY, 10), plan=None)
-    appointment(bob, ben, local(DAY, 11))
+    appointment(bob, ben, local(DAY, 11), room=Room.objects.get(name="Room 2"))
     appointment(bob, anna, local(DAY + dt.timedelta(days=1), 11))
     client.force_login(anna.user)
     body = client.get(reverse("api-schedule"), {"date": DAY.isoformat()}).json()
