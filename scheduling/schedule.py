@@ -36,6 +36,16 @@ _STATUS_FLAGS = {
 }
 
 
+SCREENING_LABELS = {
+    ScreeningStatus.CLEAR: "Clear",
+    ScreeningStatus.STAFF_REVIEW: "Bookable, for staff review",
+    ScreeningStatus.DOCTOR_CLEARANCE: "Needs a doctor's clearance",
+    ScreeningStatus.BLOCKED: "Blocked",
+    ScreeningStatus.EXPIRED: "Intake expired",
+    ScreeningStatus.MISSING: "No intake",
+}
+
+
 class Flag(TypedDict):
     code: str
     severity: str

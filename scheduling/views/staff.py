@@ -123,12 +123,17 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "appointment": appointment,
         "screening": screening,
+        "screening_label": schedule.SCREENING_LABELS.get(screening.status, screening.status),
+        "advice": [r for r in screening.reasons if r.severity == "advice"],
         "flags": schedule.flags_for(appointment, screening),
         "history": history,
         "can_check_in": appointment.status == Appointment.Status.BOOKED
         and local_date(appointment.start) == local_date(now),
         "can_no_show": appointment.status == Appointment.Status.BOOKED and appointment.start <= now,
         "can_change": appointment.status == Appointment.Status.BOOKED,
+        # The session is recorded on the day (or later), whether or not she was checked in first.
+        "can_record": appointment.status in (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
+        and local_date(appointment.start) <= local_date(now),
     }
     return render(request, "scheduling/staff/appointment.html", context)
 
@@ -283,11 +288,13 @@ def book(request: HttpRequest) -> HttpResponse:
                     f"{timezone.localtime(appointment.start):%A %-d %B at %H:%M} with {appointment.practitioner}.",
                 )
                 return redirect("scheduling:staff_appointment", pk=appointment.pk)
+    screening = screening_status(user_id=client.pk) if client else None
     context = {
         "search": search,
         "found": found,
         "client": client,
-        "screening": screening_status(user_id=client.pk) if client else None,
+        "screening": screening,
+        "screening_label": schedule.SCREENING_LABELS.get(screening.status, screening.status) if screening else "",
         "slot_search": slot_search,
         "slots": slots,
         "booking": booking,

@@ -364,3 +364,14 @@ def test_any_staff_member_may_edit_another_practitioners_hours(client, anna):
     page = client.get(reverse("scheduling:staff_hours"), {"practitioner": ben.pk})
     assert page.context["practitioner"] == ben
     assert client.get(reverse("scheduling:staff_hours"), {"practitioner": 999999}).status_code == 404
+
+
+def test_appointment_page_links_to_recording_the_session_on_the_day(client, alice, anna):
+    appt = appointment(alice, anna, local(DAY, 10))
+    record_url = reverse("scheduling:record_session", args=[appt.pk])
+    with time_machine.travel(local(DAY - dt.timedelta(days=1), 10), tick=False):
+        client.force_login(anna.user)
+        assert record_url not in client.get(reverse("scheduling:staff_appointment", args=[appt.pk])).text
+    with time_machine.travel(local(DAY, 10, 5), tick=False):
+        client.force_login(anna.user)
+        assert record_url in client.get(reverse("scheduling:staff_appointment", args=[appt.pk])).text
