@@ -54,7 +54,24 @@ class IntakeSubmissionAdmin(admin.ModelAdmin):
 
 @admin.register(ConsentText)
 class ConsentTextAdmin(SimpleHistoryAdmin):
+    """A signed version is a record of what clients agreed to: change it by adding a new version
+    (clients are then asked to sign again)."""
+
     list_display = ["version", "title", "published_at"]
+
+    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+        if obj is not None and obj.signatures.exists():
+            return ["version", "title", "body", "published_at"]
+        return super().get_readonly_fields(request, obj)
+
+    def get_changeform_initial_data(self, request):  # noqa: ANN001, ANN201
+        latest = ConsentText.objects.order_by("-version").first()
+        initial = super().get_changeform_initial_data(request)
+        if latest is not None:
+            initial.setdefault("version", latest.version + 1)
+            initial.setdefault("title", latest.title)
+            initial.setdefault("body", latest.body)
+        return initial
 
 
 @admin.register(ConsentSignature)
@@ -68,6 +85,12 @@ class DoctorClearanceAdmin(admin.ModelAdmin):
     list_display = ["client", "cleared_on", "expires_on", "recorded_by"]
     list_select_related = ["client", "recorded_by"]
     filter_horizontal = ["contraindications"]
+    exclude = ["recorded_by"]
+
+    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(AuditEntry)

@@ -11,6 +11,8 @@ from typing import Any
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate, logout
 from django.urls import path
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -58,6 +60,7 @@ class RegisterSerializer(serializers.Serializer):
     date_of_birth = serializers.DateField()
 
 
+@method_decorator(sensitive_post_parameters(), name="dispatch")
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
@@ -85,6 +88,7 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(style={"input_type": "password"})
 
 
+@method_decorator(sensitive_post_parameters(), name="dispatch")
 class TokenView(APIView):
     """Email and password → token. Failed attempts count towards django-axes' lockout (5 per
     email and address, 15 minutes), and the ``login`` throttle caps attempts per address."""
@@ -233,6 +237,7 @@ def intake_payload(user: Any) -> dict[str, Any]:
     }
 
 
+@method_decorator(sensitive_post_parameters(), name="dispatch")
 class MyIntakeView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -283,6 +288,7 @@ class DeleteSerializer(serializers.Serializer):
     confirm = serializers.BooleanField(help_text="Must be true.")
 
 
+@method_decorator(sensitive_post_parameters(), name="dispatch")
 class MyDeleteView(APIView):
     """Erase my account: requires ``{"confirm": true}``."""
 
@@ -333,6 +339,7 @@ ClearanceSerializer = inline_serializer(
 )
 
 
+@method_decorator(sensitive_post_parameters(), name="dispatch")
 class ClearanceView(APIView):
     permission_classes = [IsAdminUser]  # is_staff
 

@@ -92,7 +92,11 @@ class IntakeForm(forms.Form):
     signed_name = forms.CharField(
         label="Type your full name to sign", max_length=200, required=False, help_text="As on your profile."
     )
-    accepted = forms.BooleanField(label="I have read and accept the consent above", required=False)
+    accepted = forms.BooleanField(
+        label="I have read and accept the consent above",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
 
     def __init__(self, *args: object, questions: Iterable[Contraindication], consent_needed: bool, **kwargs: object):
         super().__init__(*args, **kwargs)
@@ -103,7 +107,7 @@ class IntakeForm(forms.Form):
                 label=item.question,
                 choices=[("yes", "Yes"), ("no", "No")],
                 coerce=_yes,
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
             )
         # The questions in the admin's order, the signature last.
         self.order_fields([item.slug for item in self.questions] + ["signed_name", "accepted"])

@@ -96,6 +96,12 @@ class Screening:
         return [r for r in self.reasons if r.severity != Severity.ADVICE]
 
     @property
+    def blocked_until(self) -> dt.date | None:
+        """When every block ends, if each one has an end date (a doctor's clearance may remain)."""
+        dates = [r.bookable_from for r in self.reasons if r.severity == Severity.BLOCKS]
+        return max(dates) if dates and all(dates) else None  # type: ignore[type-var]
+
+    @property
     def advice(self) -> list[Reason]:
         return [r for r in self.reasons if r.severity == Severity.ADVICE]
 
@@ -112,6 +118,12 @@ class Screening:
                 )
             case Status.BLOCKED if self.bookable_from:
                 return f"Skin needling can't be booked yet. You can book from {_day(self.bookable_from)}.{consent}"
+            case Status.BLOCKED if self.blocked_until:
+                # Waiting periods end, but a doctor's clearance will be needed after them.
+                return (
+                    f"Skin needling can't be booked before {_day(self.blocked_until)}, and then only with your "
+                    f"doctor's clearance: bring or send us their letter.{consent}"
+                )
             case Status.BLOCKED:
                 return "Skin needling isn't possible for you at the moment: please call the spa to talk it through."
             case Status.DOCTOR_CLEARANCE if self.bookable_from:

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 
 from clients import services
 from clients.errors import ClientsError
@@ -50,6 +51,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     return render(request, "clients/staff_list.html", {"form": form, "page": page, "rows": rows, "search": search})
 
 
+@sensitive_post_parameters()
 @staff_required
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for_staff(pk=pk)

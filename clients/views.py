@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from clients import services
@@ -18,7 +19,7 @@ from clients.errors import ClientsError
 from clients.forms import DeleteAccountForm, IntakeForm, ProfileForm, SignupForm, add_service_error
 from clients.models import ClientProfile
 from clients.screening import screening_status
-from clients.selectors import active_questions, age_problem, current_consent_text
+from clients.selectors import active_questions, age_problem, current_consent_text, latest_intake
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -26,6 +27,7 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+@sensitive_post_parameters()
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("clients:profile")
@@ -42,6 +44,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "clients/signup.html", {"form": form})
 
 
+@sensitive_post_parameters()
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -67,6 +70,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "clients/profile.html", {"form": form, "age_problem": age_problem(user=user)})
 
 
+@sensitive_post_parameters()  # medical answers never reach error reports
 @login_required
 def intake(request: HttpRequest) -> HttpResponse:
     """One yes/no per active question, then the consent (only if the current version is unsigned)."""
@@ -74,7 +78,12 @@ def intake(request: HttpRequest) -> HttpResponse:
     screening = screening_status(user_id=user.pk)
     consent_text = current_consent_text()
     consent_needed = consent_text is not None and not screening.consent_current
-    form = IntakeForm(request.POST or None, questions=active_questions(), consent_needed=consent_needed)
+    latest = latest_intake(user=user)
+    # Her last answers pre-filled: renewing is a quick check, not a new questionnaire.
+    initial = {a.contraindication.slug: "yes" if a.answer else "no" for a in latest.answers.all()} if latest else {}
+    form = IntakeForm(
+        request.POST or None, initial=initial, questions=active_questions(), consent_needed=consent_needed
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.complete_intake(
@@ -114,6 +123,7 @@ def my_data_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@sensitive_post_parameters()
 @login_required
 @require_POST
 def delete_account(request: HttpRequest) -> HttpResponse:

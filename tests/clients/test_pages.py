@@ -355,3 +355,11 @@ def test_everyone_logged_in_sees_only_their_own_pages(client, alice, bob, staff,
     assert response.status_code == 200
     if persona != "alice":
         assert b"alice@example.com" not in response.content
+
+
+def test_the_intake_page_is_prefilled_with_her_last_answers(client, alice):
+    submit_intake(alice, {"diabetes"})
+    client.force_login(alice)
+    form = client.get(reverse("clients:intake")).context["form"]
+    assert form["diabetes"].value() == "yes"
+    assert form["pregnancy"].value() == "no"

@@ -268,3 +268,13 @@ def test_as_dict_carries_what_the_api_needs(carol):
     assert data["bookable_from"] == "2026-03-16"
     assert data["reasons"][0]["slug"] == "sunburn"
     assert data["consent"] is True
+
+
+def test_a_waiting_period_with_a_clearance_still_needed_names_both(carol):
+    answer(carol, "sunburn", "pregnancy")
+    screening = status_of(carol)
+    assert screening.status == Status.BLOCKED
+    assert screening.bookable_from is None
+    assert screening.blocked_until == dt.date(2026, 3, 16)
+    assert "before 16 March 2026" in screening.explanation()
+    assert "doctor's clearance" in screening.explanation()
