@@ -281,3 +281,14 @@ def test_booking_is_throttled(api, alice, anna, face, monkeypatch):
     assert [api.post("/api/v1/appointments", body, format="json").status_code for _ in range(3)] == [400, 400, 429]
     # Reading is not throttled.
     assert api.get("/api/v1/appointments").status_code == 200
+
+
+@pytest.mark.parametrize("people", [1, 8])
+def test_availability_runs_a_constant_number_of_queries(api, anna, face, people, django_assert_max_num_queries):
+    for n in range(people - 1):
+        PractitionerFactory(display_name=f"P{n}")
+    params = {"service": "microneedling-face", "start": monday().isoformat()}
+    params["end"] = (monday() + dt.timedelta(days=27)).isoformat()
+    with django_assert_max_num_queries(8):
+        response = availability(api, **params)
+    assert len({s["practitioner"]["id"] for s in response.json()["slots"]}) == people

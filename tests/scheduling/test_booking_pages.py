@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from scheduling.booking import book_appointment
 from scheduling.models import Appointment
-from tests.factories import AppointmentFactory, make_client, submit_intake
+from tests.factories import AppointmentFactory, PractitionerFactory, make_client, submit_intake
 from tests.scheduling.booking_support import at, make_plan, monday
 from treatments.models import Service
 
@@ -194,3 +194,11 @@ def test_rescheduling_a_plan_session_offers_only_days_inside_its_window(client, 
     assert ">09:00" not in outside
     inside = client.get(f"{url}?day={(monday(5) + dt.timedelta(days=1)).isoformat()}").content.decode()
     assert ">09:00" in inside
+
+
+@pytest.mark.parametrize("people", [1, 8])
+def test_the_day_picker_runs_a_constant_number_of_queries(client, anna, face, people, django_assert_max_num_queries):
+    for n in range(people - 1):
+        PractitionerFactory(display_name=f"P{n}")
+    with django_assert_max_num_queries(10):
+        assert client.get(service_url(day=monday().isoformat())).status_code == 200
