@@ -199,15 +199,12 @@ def available_slots(
 
     found: list[tuple[int, int, Slot]] = []
     days = [start_date + dt.timedelta(days=n) for n in range((end_date - start_date).days + 1)]
-    # Shared by all practitioners: the same candidate instants recur for each of them.
+    # Shared by all practitioners (the same hours give the same instants): candidate starts per
+    # working interval, free rooms per start, and the aware datetimes of each start.
+    candidates: dict[tuple[dt.date, dt.time, dt.time], list[int]] = {}
     free_rooms: dict[int, tuple[int, ...]] = {}
-    moments: dict[int, dt.datetime] = {}
-
-    def moment(ts: int) -> dt.datetime:
-        value = moments.get(ts)
-        if value is None:
-            value = moments[ts] = dt.datetime.fromtimestamp(ts, tz=zone)
-        return value
+    instants: dict[int, tuple[dt.datetime, dt.datetime, dt.datetime]] = {}
+    fromtimestamp = dt.datetime.fromtimestamp
 
     for order, (pid, name) in enumerate(staff):
         mine = people_busy[pid]
@@ -216,7 +213,12 @@ def available_slots(
             if day in closed:
                 continue
             for start_time, end_time in hours.get((pid, day.weekday()), ()):
-                starts = _candidates(day, start_time, end_time, step_minutes=step, duration=duration)
+                key = (day, start_time, end_time)
+                starts = candidates.get(key)
+                if starts is None:
+                    starts = candidates[key] = _candidates(
+                        day, start_time, end_time, step_minutes=step, duration=duration
+                    )
                 if not starts:
                     continue
                 # Starts only grow: walk the practitioner's sorted busy intervals alongside them.
@@ -232,8 +234,16 @@ def available_slots(
                     free = free_rooms.get(s)
                     if free is None:
                         free = free_rooms[s] = tuple(r for r, busy in rooms_busy if not busy.overlaps(s, b))
-                    if free:
-                        found.append((s, order, Slot(moment(s), moment(s + duration), moment(b), pid, name, free)))
+                    if not free:
+                        continue
+                    times = instants.get(s)
+                    if times is None:
+                        times = instants[s] = (
+                            fromtimestamp(s, tz=zone),
+                            fromtimestamp(s + duration, tz=zone),
+                            fromtimestamp(b, tz=zone),
+                        )
+                    found.append((s, order, Slot(*times, pid, name, free)))
     found.sort(key=lambda item: (item[0], item[1]))
     return [slot for _, _, slot in found]
 
