@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients.models import AuditEntry, User
@@ -45,6 +46,7 @@ from scheduling.plans import (
     suggested_depth,
 )
 from scheduling.views.staff import staff_required
+from spa.lib.time import local_date
 from treatments.errors import TreatmentsError
 from treatments.models import DepthRule
 from treatments.selectors import recommendation
@@ -262,7 +264,8 @@ def staff_client_plans(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for plan in plans
     ]
-    return render(request, "scheduling/plans/staff_client.html", {"client": client, "rows": rows})
+    today = local_date(timezone.now()).isoformat()
+    return render(request, "scheduling/plans/staff_client.html", {"client": client, "rows": rows, "today": today})
 
 
 def _staff_plan(pk: int) -> TreatmentPlan:
