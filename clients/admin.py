@@ -85,7 +85,7 @@ class DoctorClearanceAdmin(admin.ModelAdmin):
     list_display = ["client", "cleared_on", "expires_on", "recorded_by"]
     list_select_related = ["client", "recorded_by"]
     filter_horizontal = ["contraindications"]
-    exclude = ["recorded_by"]
+    exclude = ["recorded_by", "recorded_at"]
 
     def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
         if not change:

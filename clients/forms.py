@@ -30,6 +30,7 @@ def add_service_error(form: forms.Form, error: ClientsError) -> None:
 def _helper(label: str) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False  # templates write the <form> (CSRF, next, enctype)
+    helper.disable_csrf = True
     helper.add_input(Submit("submit", label))
     return helper
 
