@@ -113,13 +113,14 @@ class AvailabilityView(APIView):
             min_depth_mm=min_depth,
         )
         # Plain dicts, not a serializer: thousands of slots for a month, each instant formatted
-        # once (practitioners share their starts).
-        text: dict[dt.datetime, str] = {}
+        # once. The engine shares one datetime object per instant between practitioners, so
+        # the cache is keyed by identity (hashing an aware datetime asks its zone each time).
+        text: dict[int, str] = {}
 
         def iso(moment: dt.datetime) -> str:
-            value = text.get(moment)
+            value = text.get(id(moment))
             if value is None:
-                value = text[moment] = moment.isoformat()
+                value = text[id(moment)] = moment.isoformat()
             return value
 
         people: dict[int, dict[str, Any]] = {}
