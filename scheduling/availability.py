@@ -30,6 +30,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.conf import settings
@@ -244,7 +245,7 @@ def available_slots(
                             fromtimestamp(b, tz=zone),
                         )
                     found.append((s, order, Slot(*times, pid, name, free)))
-    found.sort(key=lambda item: (item[0], item[1]))
+    found.sort(key=itemgetter(0, 1))
     return [slot for _, _, slot in found]
 
 
