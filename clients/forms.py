@@ -44,6 +44,10 @@ class EmailLoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.helper = _helper("Log in")
 
+    def clean_username(self) -> str:
+        # One spelling per address, so that django-axes counts ALICE@… and alice@… together.
+        return self.cleaned_data["username"].strip().lower()
+
 
 class SignupForm(forms.Form):
     email = forms.EmailField()

@@ -2,7 +2,7 @@
 
 Erasure keeps appointments, plans and session records for the spa's books, anonymised: the
 client row itself is anonymised by ``clients.privacy``; here free-text notes, photos, ratings
-comments and message bodies go, and pending messages are withdrawn.
+comments and message bodies go, pending messages are withdrawn and future bookings cancelled.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 
 from clients.models import User
 from clients.privacy import register_eraser, register_export_section
@@ -112,6 +113,11 @@ def erase_scheduling_data(user: User) -> None:
     )
     # Messages kept as a record that something was sent, without their personal content.
     Notification.objects.filter(client=user).update(subject="(erased)", body_text="", body_html="", last_error="")
+    # Her future bookings are cancelled, so the practitioner and the room are free again.
+    now = timezone.now()
+    Appointment.objects.filter(client=user, status=Appointment.Status.BOOKED, start__gt=now).update(
+        status=Appointment.Status.CANCELLED, cancelled_at=now, cancelled_by=user
+    )
     Appointment.objects.filter(client=user).update(notes="", staff_flag="", window_override_reason="")
     Appointment.history.filter(client_id=user.pk).update(notes="", staff_flag="", window_override_reason="")
     plans = TreatmentPlan.objects.filter(client=user)

@@ -73,6 +73,13 @@ def test_five_failed_logins_lock_the_account_out_with_a_clear_page(client, alice
     assert "_auth_user_id" not in client.session
 
 
+def test_the_lockout_counts_every_spelling_of_the_email_together(client, alice):
+    for spelling in ["alice@example.com", "ALICE@example.com", "Alice@Example.com", "alice@EXAMPLE.com"]:
+        client.post(reverse("login"), {"username": spelling, "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "aLiCe@example.com", "password": "wrong"})
+    assert response.status_code == 429
+
+
 def test_password_reset_by_email_sets_a_new_password(client, alice):
     response = client.post(reverse("password_reset"), {"email": "alice@example.com"})
     assert response.status_code == 302

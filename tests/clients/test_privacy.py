@@ -131,6 +131,8 @@ def test_erasure_leaves_no_personal_data_and_keeps_anonymous_appointments(
     assert not letter_path.exists()
     # Appointments kept for the spa's records, without the notes.
     assert Appointment.objects.filter(client=user).count() == 2
+    assert Appointment.objects.get(pk=history["future"].pk).status == Appointment.Status.CANCELLED
+    assert Appointment.objects.get(pk=history["past"].pk).status == Appointment.Status.COMPLETED
     assert not Appointment.objects.filter(client=user).exclude(notes="").exists()
     assert not Appointment.history.filter(client_id=pk).exclude(notes="").exists()
     assert TreatmentPlan.objects.get(pk=history["plan"].pk).notes == ""
