@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 
 from clients.screening import Screening, screening_statuses
 from clients.screening import Status as ScreeningStatus
-from scheduling.models import Appointment, Practitioner, Room
+from scheduling.models import Appointment, Closure, Practitioner, Room, TimeOff, WorkingHours
 from spa.lib.time import local_datetime, local_day_bounds, spa_zone
 
 By = Literal["practitioner", "room"]
@@ -70,6 +70,7 @@ class Cell:
     entry: Entry | None = None
     rowspan: int = 1
     covered: bool = False  # part of an appointment started in a row above
+    off: bool = False  # the practitioner does not work then (hours, time off, closure)
 
 
 @dataclass
@@ -103,6 +104,7 @@ class DaySchedule:
     off_grid: list[Entry]
     # Appointments that could not be placed (overlap in one column; should not happen).
     overflow: list[Entry]
+    closure: Closure | None = None
 
     @property
     def entries(self) -> list[Entry]:
@@ -125,7 +127,7 @@ def flags_for(appointment: Appointment, screening: Screening | None) -> list[Fla
     if screening is not None:
         if screening.status in _STATUS_FLAGS:
             flags.append(Flag(code=screening.status, severity=screening.status, text=_STATUS_FLAGS[screening.status]))
-        if screening.status != ScreeningStatus.CLEAR and not screening.consent_current:
+        if screening.status in (ScreeningStatus.CLEAR, ScreeningStatus.STAFF_REVIEW) and not screening.consent_current:
             flags.append(Flag(code="consent", severity="staff_review", text="Consent not signed."))
         flags.extend(Flag(code=r.slug, severity=r.severity, text=r.text) for r in screening.flags)
     if appointment.staff_flag:
@@ -200,6 +202,10 @@ def day_schedule(
     count = max(1, math.ceil((last - first) / step))
     rows = [Row((first + i * step).astimezone(spa_zone()), [Cell() for _ in columns]) for i in range(count)]
 
+    closure = Closure.objects.filter(start_date__lte=day, end_date__gte=day).first()
+    if by == "practitioner":
+        _shade_off_hours(day=day, columns=columns, rows=rows, step=step, closed=closure is not None)
+
     overflow: list[Entry] = []
     for e in on_grid:
         column = index.get(_key(by, e.appointment))
@@ -217,7 +223,32 @@ def day_schedule(
         for c in cells[1:]:
             c.covered = True
         columns[column].entries.append(e)
-    return DaySchedule(day=day, by=by, columns=columns, rows=rows, off_grid=off_grid, overflow=overflow)
+    return DaySchedule(
+        day=day, by=by, columns=columns, rows=rows, off_grid=off_grid, overflow=overflow, closure=closure
+    )
+
+
+def _shade_off_hours(*, day: dt.date, columns: list[Column], rows: list[Row], step: dt.timedelta, closed: bool) -> None:
+    """Mark the cells when each practitioner is not working (two queries for all columns)."""
+    ids = [c.key for c in columns]
+    working: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {pk: [] for pk in ids}
+    if not closed:
+        for pk, opens, closes in WorkingHours.objects.filter(
+            practitioner_id__in=ids, weekday=day.weekday()
+        ).values_list("practitioner_id", "start_time", "end_time"):
+            working[pk].append((local_datetime(day, opens), local_datetime(day, closes)))
+    start, end = local_day_bounds(day)
+    away: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {pk: [] for pk in ids}
+    for pk, off_start, off_end in TimeOff.objects.filter(
+        practitioner_id__in=ids, start__lt=end, end__gt=start
+    ).values_list("practitioner_id", "start", "end"):
+        away[pk].append((off_start, off_end))
+    for row in rows:
+        row_end = row.at + step
+        for column, cell in zip(columns, row.cells, strict=True):
+            works = any(s <= row.at and row_end <= e for s, e in working[column.key])
+            is_away = any(s < row_end and row.at < e for s, e in away[column.key])
+            cell.off = not works or is_away
 
 
 def week_schedule(

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from scheduling.models import Appointment, Room
+from scheduling.models import Appointment, Closure, Room, TimeOff
 from scheduling.schedule import day_schedule, week_schedule
 from tests.factories import PractitionerFactory, RoomFactory, make_client, submit_intake
 from tests.scheduling.staff_support import DAY, appointment, local
@@ -96,6 +96,32 @@ def test_day_view_on_the_spring_clock_change_has_no_0130(alice, anna):
     assert labels[labels.index("00:45") + 1] == "02:00"
     # 00:30–01:30 local wall time is only 60 minutes of real time: four rows.
     assert _placed(schedule)[a.pk] == ("00:30", 0, 4)
+
+
+def test_day_grid_shades_hours_off_lunch_and_time_off(anna):
+    TimeOff.objects.create(practitioner=anna, start=local(DAY, 16), end=local(DAY, 18))
+    schedule = day_schedule(day=DAY)
+    off = {row.label: row.cells[0].off for row in schedule.rows}
+    assert off["08:45"] and not off["09:00"] and not off["12:45"]
+    assert off["13:00"] and off["13:45"] and not off["14:00"]
+    assert not off["15:45"] and off["16:00"] and off["19:45"]
+    assert schedule.closure is None
+
+
+def test_day_grid_on_a_closure_is_all_off_and_says_why(anna):
+    Closure.objects.create(start_date=DAY, end_date=DAY, reason="Refit")
+    schedule = day_schedule(day=DAY)
+    assert all(row.cells[0].off for row in schedule.rows)
+    assert schedule.closure.reason == "Refit"
+
+
+def test_a_signed_intake_without_consent_is_flagged(anna):
+    unsigned = make_client("dora@example.com", screened=False)
+    submit_intake(unsigned)
+    a = appointment(unsigned, anna, local(DAY, 10))
+    (entry,) = day_schedule(day=DAY).entries
+    assert entry.appointment == a
+    assert [f["code"] for f in entry.flags] == ["consent"]
 
 
 def test_week_view_groups_appointments_by_day(alice, bob, anna, ben):
