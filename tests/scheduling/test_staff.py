@@ -375,3 +375,32 @@ def test_appointment_page_links_to_recording_the_session_on_the_day(client, alic
     with time_machine.travel(local(DAY, 10, 5), tick=False):
         client.force_login(anna.user)
         assert record_url in client.get(reverse("scheduling:staff_appointment", args=[appt.pk])).text
+
+
+def test_staff_reschedule_lists_free_times_and_moves_the_appointment(client, alice, anna):
+    appt = appointment(alice, anna, local(DAY, 10))
+    url = reverse("scheduling:staff_reschedule", args=[appt.pk])
+    other_day = DAY + dt.timedelta(days=1)
+    with time_machine.travel(local(DAY - dt.timedelta(days=1), 12), tick=False):
+        client.force_login(anna.user)
+        page = client.get(url, {"day": other_day.isoformat()})
+        chosen = next(s for s in page.context["slots"] if s["start"] == local(other_day, 15))
+        response = client.post(url + f"?day={other_day}", {"slot": chosen["value"]}, follow=True)
+    assert "Moved to Thursday 4 March at 15:00 with Anna." in response.text
+    appt.refresh_from_db()
+    assert appt.start == local(other_day, 15)
+
+
+def test_staff_reschedule_to_a_bad_slot_is_a_form_error(client, alice, bob, anna):
+    appt = appointment(alice, anna, local(DAY, 10))
+    appointment(bob, anna, local(DAY, 15))
+    url = reverse("scheduling:staff_reschedule", args=[appt.pk])
+    with time_machine.travel(local(DAY - dt.timedelta(days=1), 12), tick=False):
+        client.force_login(anna.user)
+        taken = client.post(url, {"slot": f"{local(DAY, 15).isoformat()}|{anna.pk}"})
+        garbage = client.post(url, {"slot": "next tuesday"})
+    assert taken.status_code == 200
+    assert taken.context["form"].non_field_errors()
+    assert "Pick one of the free times shown." in garbage.text
+    appt.refresh_from_db()
+    assert appt.start == local(DAY, 10)
