@@ -30,8 +30,9 @@ class ClientsError(DomainError):
         "confirm_required": _("Confirm that you want your account and data deleted."),
         "wrong_password": _("That password is not right."),
         "staff_account": _("Staff accounts are closed by the spa's admin, not online."),
+        "staff_only": _("Only staff record a doctor's clearance."),
     }
-    STATUS = {"staff_account": 403}
+    STATUS = {"staff_account": 403, "staff_only": 403}
 
     def __init__(
         self,

@@ -295,7 +295,7 @@ def grant_clearance(
     """
     now = now or timezone.now()
     if not by.is_staff:
-        raise ClientsError("invalid", "Only staff record a doctor's clearance.")
+        raise ClientsError("staff_only")
     if client.is_staff or client.is_superuser:
         raise ClientsError("not_a_client")
     if not note.strip():

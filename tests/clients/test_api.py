@@ -250,3 +250,12 @@ def test_the_schema_documents_the_clients_endpoints(client, rules):
     assert "requestBody" in put
     assert "Intake" in str(put["responses"]["200"])
     assert "RegisterRequest" in str(paths["/api/v1/auth/register"]["post"]["requestBody"])
+
+
+@pytest.mark.parametrize("intakes", [1, 40])
+def test_my_intake_takes_a_constant_number_of_queries(alice, intakes, django_assert_max_num_queries):
+    for _ in range(intakes):
+        submit_intake(alice, {"diabetes"})
+    api = as_user(alice)
+    with django_assert_max_num_queries(12):
+        assert api.get("/api/v1/me/intake").status_code == 200

@@ -208,8 +208,9 @@ def test_grant_clearance_cannot_lift_a_block(alice, staff):
 
 def test_grant_clearance_is_for_staff_only(alice, bob):
     submit_intake(alice, {"pregnancy"})
-    with pytest.raises(ClientsError):
+    with pytest.raises(ClientsError) as error:
         services.grant_clearance(client=alice, note="I clear myself", by=bob)
+    assert error.value.status == 403
 
 
 def test_grant_clearance_refuses_an_expiry_before_the_date(alice, staff):
