@@ -112,10 +112,9 @@ class Screening:
             case Status.MISSING:
                 return "Please fill in the medical questionnaire before booking."
             case Status.EXPIRED:
-                return (
-                    f"Your medical questionnaire is more than {settings.SPA_INTAKE_VALIDITY_DAYS} days old: "
-                    "please renew it before booking."
-                )
+                days = settings.SPA_INTAKE_VALIDITY_DAYS
+                age = f"{round(days / 30.44)} months" if days >= 60 else f"{days} days"
+                return f"Your medical questionnaire is more than {age} old: please renew it before booking."
             case Status.BLOCKED if self.bookable_from:
                 return f"Skin needling can't be booked yet. You can book from {_day(self.bookable_from)}.{consent}"
             case Status.BLOCKED if self.blocked_until:

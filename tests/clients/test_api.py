@@ -202,7 +202,9 @@ def test_staff_accounts_are_not_erased_online(staff):
     assert User.objects.get(pk=staff.pk).is_active
 
 
-def test_staff_records_a_clearance_and_she_is_clear(rules, staff):
+@pytest.mark.parametrize("persona", ["staff", "owner"])
+def test_staff_records_a_clearance_and_she_is_clear(rules, staff, owner, persona):
+    staff = {"staff": staff, "owner": owner}[persona]
     carol = make_client("carol@example.com", first_name="Carol", last_name="Cole")
     submit_intake(carol, {"pregnancy"})
     response = as_user(staff).post(f"/api/v1/clients/{carol.pk}/clearance", {"note": "GP letter"}, format="json")

@@ -370,3 +370,33 @@ def test_the_intake_page_is_prefilled_with_her_last_answers(client, alice):
     form = client.get(reverse("clients:intake")).context["form"]
     assert form["diabetes"].value() == "yes"
     assert form["pregnancy"].value() == "no"
+
+
+@pytest.mark.parametrize("persona", ["alice", "bob", "staff", "owner"])
+def test_signup_sends_anyone_logged_in_to_their_profile(client, alice, bob, staff, owner, persona):
+    client.force_login({"alice": alice, "bob": bob, "staff": staff, "owner": owner}[persona])
+    response = client.get(reverse("clients:signup"))
+    assert response.status_code == 302
+    assert response.url == reverse("clients:profile")
+
+
+def test_anonymous_cannot_delete_anything(client, alice):
+    response = client.post(reverse("clients:delete_account"), {"password": PASSWORD, "confirm": "on"})
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+    assert User.objects.get(pk=alice.pk).is_active
+
+
+def test_bob_deleting_his_account_leaves_alice_alone(client, alice, bob):
+    client.force_login(bob)
+    client.post(reverse("clients:delete_account"), {"password": PASSWORD, "confirm": "on"})
+    alice.refresh_from_db()
+    assert alice.is_active and alice.email == "alice@example.com"
+    assert IntakeSubmission.objects.filter(client=alice).exists()
+
+
+def test_a_staff_account_is_not_deleted_online(client, staff):
+    client.force_login(staff)
+    response = client.post(reverse("clients:delete_account"), {"password": PASSWORD, "confirm": "on"})
+    assert response.status_code == 400
+    assert User.objects.get(pk=staff.pk).is_active
