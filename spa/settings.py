@@ -223,7 +223,8 @@ SPA_INTAKE_VALIDITY_DAYS = env.int("SPA_INTAKE_VALIDITY_DAYS", default=183)
 SPA_MIN_AGE_YEARS = 18
 SPA_QUIET_HOURS = (21, 8)  # no SMS from 21:00 to 08:00 local
 SPA_OUTBOX_BATCH_SIZE = 200
-SPA_OUTBOX_STUCK_AFTER_SECONDS = 300
+# A message left in `sending` this long (its worker died) is reclaimed and sent again.
+SPA_OUTBOX_STUCK_AFTER_SECONDS = env.int("SPA_OUTBOX_STUCK_AFTER_SECONDS", default=300)
 SPA_OUTBOX_MAX_ATTEMPTS = 5
 
 # --- API ----------------------------------------------------------------------------------
