@@ -184,4 +184,3 @@ def add_closure(*, start_date: dt.date, end_date: dt.date, reason: str, by: User
 def delete_closure(*, closure: Closure, by: User) -> None:
     with transaction.atomic(durable=True):
         Closure.objects.filter(pk=closure.pk).delete()
-
