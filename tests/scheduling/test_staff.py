@@ -404,3 +404,18 @@ def test_staff_reschedule_to_a_bad_slot_is_a_form_error(client, alice, bob, anna
     assert "Pick one of the free times shown." in garbage.text
     appt.refresh_from_db()
     assert appt.start == local(DAY, 10)
+
+
+def test_clients_cannot_reschedule_or_remove_time_off_and_closures(client, alice, anna):
+    appt = appointment(alice, anna, local(DAY, 10))
+    off = TimeOff.objects.create(practitioner=anna, start=local(DAY, 14), end=local(DAY, 15))
+    closure = Closure.objects.create(start_date=DAY, end_date=DAY, reason="Refit")
+    client.force_login(alice)
+    assert client.get(reverse("scheduling:staff_reschedule", args=[appt.pk])).status_code == 403
+    assert client.post(reverse("scheduling:staff_time_off_delete", args=[off.pk])).status_code == 403
+    assert client.post(reverse("scheduling:staff_closure_delete", args=[closure.pk])).status_code == 403
+    client.logout()
+    response = client.post(reverse("scheduling:staff_closure_delete", args=[closure.pk]))
+    assert response["Location"].startswith(reverse("login"))
+    assert TimeOff.objects.filter(pk=off.pk).exists()
+    assert Closure.objects.filter(pk=closure.pk).exists()
