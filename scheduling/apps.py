@@ -10,6 +10,20 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         # Scheduling's sections of a client's data export and its part of erasure
         # (clients cannot import scheduling, so scheduling registers itself).
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
         from scheduling import privacy
+        from scheduling.availability import schedule_changed
+        from scheduling.models import Appointment, Closure, Practitioner, Room, TimeOff, WorkingHours
+        from treatments.models import Service
 
         privacy.register()
+
+        # Cache invalidation only (no business flow): any committed change to what availability
+        # reads makes cached availability answers stale.
+        for model in (Appointment, Closure, Practitioner, Room, TimeOff, WorkingHours, Service):
+            post_save.connect(schedule_changed, sender=model, dispatch_uid=f"availability-{model.__name__}")
+            post_delete.connect(schedule_changed, sender=model, dispatch_uid=f"availability-del-{model.__name__}")
+        m2m_changed.connect(
+            schedule_changed, sender=Practitioner.services.through, dispatch_uid="availability-services"
+        )

@@ -26,14 +26,18 @@ merged busy intervals held as integer epoch seconds (bisect per candidate).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import time
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from operator import itemgetter
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from scheduling.models import Appointment, Closure, Practitioner, Room, TimeOff, WorkingHours
@@ -277,3 +281,49 @@ def slots_at(
         )
         if slot.start == start
     ]
+
+
+# --- Cached answers for the public availability API -----------------------------------------
+# Many clients look at the same service and month. The API keeps each answer (the JSON bytes)
+# for up to a minute, keyed by a schedule version that every committed write to appointments,
+# hours, time off, closures, practitioners, rooms or services bumps (signals wired in
+# ``SchedulingConfig.ready``: the admin writes too). Bookings never trust the cache: they
+# re-check the slot inside their transaction (and on PostgreSQL the exclusion constraints hold).
+_VERSION_KEY = "availability:version"
+CACHE_SECONDS = 60
+
+
+def schedule_version() -> int:
+    version = cache.get(_VERSION_KEY)
+    if version is None:
+        # A fresh number (not 1) so a restarted cache never reuses an old version's answers.
+        cache.add(_VERSION_KEY, time.time_ns(), timeout=None)
+        version = cache.get(_VERSION_KEY)
+    return version
+
+
+def _bump() -> None:
+    try:
+        cache.incr(_VERSION_KEY)
+    except ValueError:  # evicted: start a fresh version
+        cache.set(_VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def schedule_changed(**_signal_kwargs: object) -> None:
+    """Invalidate every cached availability answer once the current transaction commits."""
+    transaction.on_commit(_bump)
+
+
+def cached_answer(parts: tuple[object, ...], compute: Callable[[], bytes], *, now: dt.datetime) -> bytes:
+    """The answer for ``parts`` at this schedule version and minute, computed once per minute.
+
+    The minute is part of the key so the minimum notice moves on as time passes.
+    """
+    minute = int(now.timestamp() // 60)
+    digest = hashlib.sha256(repr((schedule_version(), minute, *parts)).encode()).hexdigest()
+    key = f"availability:{digest}"
+    body = cache.get(key)
+    if body is None:
+        body = compute()
+        cache.set(key, body, timeout=CACHE_SECONDS)
+    return body

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from clients.models import User
 from clients.privacy import register_eraser, register_export_section
+from scheduling.availability import schedule_changed
 from scheduling.models import Appointment, Notification, PlanSession, SessionPhoto, TreatmentPlan
 
 
@@ -118,6 +119,7 @@ def erase_scheduling_data(user: User) -> None:
     Appointment.objects.filter(client=user, status=Appointment.Status.BOOKED, start__gt=now).update(
         status=Appointment.Status.CANCELLED, cancelled_at=now, cancelled_by=user
     )
+    schedule_changed()  # a bulk update sends no signal: free times changed
     Appointment.objects.filter(client=user).update(notes="", staff_flag="", window_override_reason="")
     Appointment.history.filter(client_id=user.pk).update(notes="", staff_flag="", window_override_reason="")
     plans = TreatmentPlan.objects.filter(client=user)

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from tests.factories import PractitionerFactory, RoomFactory, make_client
 from treatments.defaults import load_default_rules
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():  # noqa: ANN201
+    """The cache (throttles, availability answers) starts empty in every test."""
+    cache.clear()
 
 
 @pytest.fixture

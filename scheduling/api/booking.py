@@ -8,11 +8,14 @@ exception handler (``spa.api``). Times are ISO 8601 in the spa's local time with
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.http import HttpResponse
 from django.urls import path
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -21,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
-from scheduling.availability import available_slots
+from scheduling.availability import Slot, available_slots, cached_answer
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Practitioner, TreatmentPlan
@@ -104,40 +107,57 @@ class AvailabilityView(APIView):
                 raise SchedulingError(code, field="plan")
             min_depth = plan.depth_min_mm
             service = service or plan.service
-        slots = available_slots(
-            service=service,
-            start_date=data["start"],
-            end_date=data["end"],
-            practitioner=data.get("practitioner"),
-            window=window,
-            min_depth_mm=min_depth,
+        parts = (
+            service.pk,
+            data["start"],
+            data["end"],
+            data["practitioner"].pk if data.get("practitioner") else None,
+            (window.start, window.end) if window else None,
+            min_depth,
         )
-        # Plain dicts, not a serializer: thousands of slots for a month, each instant formatted
-        # once. The engine shares one datetime object per instant between practitioners, so
-        # the cache is keyed by identity (hashing an aware datetime asks its zone each time).
-        text: dict[int, str] = {}
 
-        def iso(moment: dt.datetime) -> str:
-            value = text.get(id(moment))
-            if value is None:
-                value = text[id(moment)] = moment.isoformat()
-            return value
+        def compute() -> bytes:
+            slots = available_slots(
+                service=service,
+                start_date=data["start"],
+                end_date=data["end"],
+                practitioner=data.get("practitioner"),
+                window=window,
+                min_depth_mm=min_depth,
+                now=now,
+            )
+            return json.dumps(_availability_body(slots), separators=(",", ":")).encode()
 
-        people: dict[int, dict[str, Any]] = {}
-        body = {
-            "timezone": settings.TIME_ZONE,
-            "slots": [
-                {
-                    "start": iso(s.start),
-                    "end": iso(s.end),
-                    "practitioner": people.setdefault(
-                        s.practitioner_id, {"id": s.practitioner_id, "name": s.practitioner_name}
-                    ),
-                }
-                for s in slots
-            ],
-        }
-        return Response(body)
+        now = timezone.now()
+        return HttpResponse(cached_answer(parts, compute, now=now), content_type="application/json")
+
+
+def _availability_body(slots: list[Slot]) -> dict[str, Any]:
+    # Plain dicts, not a serializer: thousands of slots for a month, each instant formatted
+    # once. The engine shares one datetime object per instant between practitioners, so
+    # the cache is keyed by identity (hashing an aware datetime asks its zone each time).
+    text: dict[int, str] = {}
+
+    def iso(moment: dt.datetime) -> str:
+        value = text.get(id(moment))
+        if value is None:
+            value = text[id(moment)] = moment.isoformat()
+        return value
+
+    people: dict[int, dict[str, Any]] = {}
+    return {
+        "timezone": settings.TIME_ZONE,
+        "slots": [
+            {
+                "start": iso(s.start),
+                "end": iso(s.end),
+                "practitioner": people.setdefault(
+                    s.practitioner_id, {"id": s.practitioner_id, "name": s.practitioner_name}
+                ),
+            }
+            for s in slots
+        ],
+    }
 
 
 class AppointmentSerializer(serializers.ModelSerializer):
