@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -40,11 +40,9 @@ from treatments.models import Service
 _PICK_AGAIN = {"slot_taken", "not_offered", "too_soon", "too_far", "unknown_practitioner", "depth_over_limit"}
 
 
-def _intake_url() -> str:
-    try:
-        return reverse("clients:intake")
-    except NoReverseMatch:  # the clients pages are built alongside; fall back to the services
-        return reverse("scheduling:book")
+def _intake_url(back_to: str) -> str:
+    """The intake page, bringing her back to the time she chose once she may book."""
+    return f"{reverse('clients:intake')}?{urlencode({'next': back_to})}"
 
 
 def _plan_param(request: HttpRequest) -> TreatmentPlan | None:
@@ -181,7 +179,7 @@ def book_confirm(request: HttpRequest, slug: str) -> HttpResponse:
     screening = screening_status(user_id=request.user.pk)
     if not screening.can_book:
         messages.warning(request, screening.explanation())
-        return redirect(_intake_url())
+        return redirect(_intake_url(request.get_full_path()))
     plan = _plan_param(request)
     form = ConfirmBookingForm(request.POST if request.method == "POST" else request.GET, user=request.user)
     back = reverse("scheduling:book_service", args=[service.slug])

@@ -77,12 +77,13 @@ def test_confirming_needs_a_login(client, anna, face):
     assert reverse("login") in response["Location"]
 
 
-def test_a_client_who_must_fill_the_intake_is_sent_there(client, rules, anna, face):
+def test_a_client_who_must_fill_the_intake_is_sent_there_and_brought_back(client, rules, anna, face):
     newcomer = make_client(screened=False)
     client.force_login(newcomer)
-    response = client.get(confirm_url(at(monday(), 10)))
+    chosen = confirm_url(at(monday(), 10))
+    response = client.get(chosen)
     assert response.status_code == 302
-    assert response["Location"] == reverse("clients:intake")
+    assert response["Location"] == f"{reverse('clients:intake')}?{urlencode({'next': chosen})}"
 
 
 def test_confirm_then_book_then_see_the_detail(client, alice, anna, face):
