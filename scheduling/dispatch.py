@@ -22,14 +22,16 @@ from the dedupe key so a receiving system can recognise a repeat.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -184,6 +186,11 @@ def _deliver(notification: Notification) -> None:
     )
 
 
+def _renew_after() -> dt.timedelta:
+    """A claim older than this is renewed before sending (well inside the stuck timeout)."""
+    return dt.timedelta(seconds=settings.SPA_OUTBOX_STUCK_AFTER_SECONDS / 4)
+
+
 def _take(notification_id: int, token: dt.datetime) -> dt.datetime | None:
     """Renew our claim right before sending (compare-and-set on the old claim). The stuck
     timeout then counts from the start of this send, not from when the batch was claimed, so a
@@ -219,6 +226,9 @@ def send_notification(
         )
         if not won:
             return "not_ours"
+    elif loaded is not None and timezone.now() - claimed_at < _renew_after():
+        # Fresh from our own exclusive claim: no sweeper can have taken it back yet.
+        token = claimed_at
     else:
         token = _take(notification_id, claimed_at)
         if token is None:
@@ -259,6 +269,29 @@ def send_notification(
     return "sent"
 
 
+@contextlib.contextmanager
+def asynchronous_commits() -> Iterator[None]:
+    """On PostgreSQL, let this connection's outbox commits return before the WAL is flushed.
+
+    Each sent row costs a small commit, and waiting for the disk flush of each one was half of
+    a send's time here. An asynchronous commit is visible at once and survives the death of
+    the worker (the server has it); only a crash of the database server itself may forget its
+    last fraction of a second (3 × ``wal_writer_delay``), and a "sent" mark forgotten that way
+    sends that row again: a duplicate after a database crash, never a loss (PostgreSQL docs,
+    "Asynchronous Commit"). Skipped inside a caller's transaction.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO DEFAULT")
+
+
 # --- The sweeper ---------------------------------------------------------------------------
 
 
@@ -277,16 +310,17 @@ def dispatch_due_notifications(
     batch_size = batch_size or settings.SPA_OUTBOX_BATCH_SIZE
     started = time.monotonic()
     result = DispatchResult(reclaimed=reclaim_stuck(now=now))
-    while True:
-        moment = now or timezone.now()
-        rows, token = claim_due(now=moment, batch_size=batch_size)
-        result.claimed += len(rows)
-        for row in rows:
-            outcome = send_notification(row.pk, claimed_at=token, now=moment, loaded=row)
-            result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1
-        over = time_budget_seconds is None or time.monotonic() - started >= time_budget_seconds
-        if len(rows) < batch_size or over:
-            return result
+    with asynchronous_commits():
+        while True:
+            moment = now or timezone.now()
+            rows, token = claim_due(now=moment, batch_size=batch_size)
+            result.claimed += len(rows)
+            for row in rows:
+                outcome = send_notification(row.pk, claimed_at=token, now=moment, loaded=row)
+                result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1
+            over = time_budget_seconds is None or time.monotonic() - started >= time_budget_seconds
+            if len(rows) < batch_size or over:
+                return result
 
 
 def resend_notification(*, notification: Notification, by: object, now: dt.datetime | None = None) -> Notification:
