@@ -40,6 +40,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Welcome! Please answer the medical questionnaire before booking.")
+            problem = age_problem(user=user)
+            if problem:
+                messages.warning(request, problem)
             return redirect("clients:intake")
     return render(request, "clients/signup.html", {"form": form})
 

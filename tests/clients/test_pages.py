@@ -142,7 +142,7 @@ def test_profile_page_refuses_a_bad_phone(client, alice):
 
 def test_profile_tells_an_under_eighteen_she_cannot_book_online(client, alice):
     profile = alice.client_profile
-    profile.date_of_birth = dt.date.today().replace(year=dt.date.today().year - 16)
+    profile.date_of_birth = dt.date.today() - dt.timedelta(days=16 * 365)
     profile.save()
     client.force_login(alice)
     assert "18 or over" in client.get(reverse("clients:profile")).content.decode()
@@ -400,3 +400,9 @@ def test_a_staff_account_is_not_deleted_online(client, staff):
     response = client.post(reverse("clients:delete_account"), {"password": PASSWORD, "confirm": "on"})
     assert response.status_code == 400
     assert User.objects.get(pk=staff.pk).is_active
+
+
+def test_an_under_eighteen_can_sign_up_and_is_told_she_cannot_book_online(client, rules):
+    born = (dt.date.today() - dt.timedelta(days=17 * 365)).isoformat()
+    response = client.post(reverse("clients:signup"), {**SIGNUP, "date_of_birth": born}, follow=True)
+    assert "You must be 18 or over to book online." in response.content.decode()
