@@ -1,0 +1,58 @@
+"""The issue's walk-through in a real browser (Chromium): sign up → intake (pregnant: yes) →
+told a doctor's clearance is needed → staff record it → clear."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from clients.models import ConsentText
+from tests.e2e.conftest import browser, log_in, page, shot  # noqa: F401 (fixtures)
+from tests.factories import PASSWORD, UserFactory
+from treatments.defaults import load_default_rules
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_new_client_needs_a_clearance_and_staff_record_it(page):  # noqa: F811
+    load_default_rules()
+    ConsentText.objects.create(version=1, body="I understand the effects and risks of skin needling.")
+    UserFactory(email="desk@example.com", first_name="Dana", last_name="Desk", is_staff=True)
+
+    page.goto("/signup/")
+    page.fill("input[name=email]", "maya@example.com")
+    page.fill("input[name=password]", "a-long-new-password-9")
+    page.fill("input[name=first_name]", "Maya")
+    page.fill("input[name=last_name]", "Moss")
+    page.fill("input[name=phone]", "+44 7700 900777")
+    page.fill("input[name=date_of_birth]", "1992-03-04")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
+    expect(page.locator("h1")).to_have_text("Medical questionnaire and consent")
+
+    for radio in page.locator("input[type=radio][value=no]").all():
+        radio.check()
+    page.check("#id_pregnancy_0")
+    page.fill("input[name=signed_name]", "maya moss")
+    page.check("input[name=accepted]")
+    with page.expect_navigation():
+        page.click("button:has-text('Save my answers')")
+    expect(page.locator(".screening-card")).to_contain_text("We need your doctor's clearance")
+    shot(page, "intake-doctor-clearance")
+
+    page.context.clear_cookies()
+    log_in(page, "desk@example.com", PASSWORD)
+    page.goto("/staff/clients/?q=maya")
+    with page.expect_navigation():
+        page.click("a:has-text('Maya Moss')")
+    expect(page.locator("body")).to_contain_text("pregnancy (doctor_clearance)")
+    page.fill("textarea[name=note]", "GP letter of 3 May: fine to treat")
+    with page.expect_navigation():
+        page.click("input[value='Record clearance']")
+    expect(page.locator("body")).to_contain_text("The doctor's clearance is recorded.")
+    shot(page, "staff-client-record")
+
+    page.context.clear_cookies()
+    log_in(page, "maya@example.com", "a-long-new-password-9")
+    page.goto("/me/intake/")
+    expect(page.locator(".screening-card")).to_contain_text("You're all set: you can book online.")
