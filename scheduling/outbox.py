@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.template import Context, Template, TemplateSyntaxError
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -30,7 +31,7 @@ from scheduling.windows import active_sessions, next_window
 from spa.lib.emails import render_email
 from spa.lib.sms import render_sms
 from spa.lib.time import local_datetime, local_now
-from treatments.models import CareStep, ReminderRule
+from treatments.models import CareStep, MessageTemplate, ReminderRule
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,34 @@ def _appointment_context(appointment: Appointment) -> dict[str, Any]:
     }
 
 
+def _custom(kind: str, context: dict[str, Any], channel: str) -> dict[str, str] | None:
+    """The admin's own wording for this kind (``treatments.MessageTemplate``), if any.
+
+    Its subject, body and SMS are Django templates over the same context as the files
+    (``client_name``, ``service_name``, ``when``, ``manage_url``, …). A template the admin
+    broke must not stop a booking: it is logged and the built-in text is used.
+    """
+    custom = MessageTemplate.objects.filter(kind=kind).first()
+    if custom is None:
+        return None
+    full = Context({"spa_name": settings.SPA_NAME, "site_url": settings.SITE_URL, **context}, autoescape=False)
+    try:
+        subject = " ".join(Template(custom.subject).render(full).split())
+        body = Template(custom.body).render(full).strip()
+        sms = " ".join(Template(custom.sms).render(full).split()) if custom.sms else ""
+    except TemplateSyntaxError:
+        logger.exception("MessageTemplate %r does not render; using the built-in text.", kind)
+        return None
+    if channel == Notification.Channel.SMS:
+        return {"subject": subject[:200], "body_text": sms or render_sms(kind, context), "body_html": ""}
+    email = render_email("custom", {**context, "body": body})
+    return {"subject": subject[:200], "body_text": email.text, "body_html": email.html}
+
+
 def _render(kind: str, context: dict[str, Any], channel: str) -> dict[str, str]:
+    custom = _custom(kind, context, channel)
+    if custom is not None:
+        return custom
     email = render_email(kind, context)
     if channel == Notification.Channel.SMS:
         return {"subject": email.subject[:200], "body_text": render_sms(kind, context), "body_html": ""}

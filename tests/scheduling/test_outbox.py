@@ -12,7 +12,7 @@ from scheduling import dispatch, outbox
 from scheduling.models import Appointment, Notification, PlanSession
 from tests.factories import AppointmentFactory
 from tests.scheduling.plans_support import deep_acne_plan, local, move, session
-from treatments.models import CareStep, ReminderRule
+from treatments.models import CareStep, MessageTemplate, ReminderRule
 
 Kind = Notification.Kind
 Status = Notification.Status
@@ -276,3 +276,28 @@ def test_a_session_recorded_days_late_skips_steps_already_past(alice, anna):
         outbox.session_completed(session=done)
     kinds = sorted(k.split(":", 2)[2] for k in rows(client=alice) if k.startswith("session:"))
     assert kinds == ["aftercare:+0", "results_check:+7"]
+
+
+def test_the_admins_wording_replaces_the_built_in_text(alice, anna):
+    MessageTemplate.objects.create(
+        kind="booking_confirmation",
+        subject="See you {{ when }}, {{ client_name }}!",
+        body="Your {{ service_name }} is confirmed. Parking is behind the building.",
+        sms="{{ spa_name }}: {{ when_short }} confirmed",
+    )
+    with time_machine.travel(local(2026, 12, 1, 9), tick=False):
+        appointment = book(alice, anna, local(2026, 12, 9, 10))
+    row = Notification.objects.get(appointment=appointment, kind=Kind.BOOKING_CONFIRMATION)
+    assert row.subject == "See you Wednesday 9 December at 10:00, Alice!"
+    assert row.body_text.startswith("Hello Alice,\n\nYour Microneedling: face is confirmed. Parking")
+    assert "<p>Your Microneedling: face is confirmed." in row.body_html and "#2f6f6a" in row.body_html
+    reminder = Notification.objects.get(appointment=appointment, dedupe_key__endswith="reminder:48h")
+    assert reminder.subject.startswith("Reminder:")  # other kinds keep the built-in text
+
+
+def test_a_broken_admin_template_falls_back_to_the_built_in_text(alice, anna):
+    MessageTemplate.objects.create(kind="booking_confirmation", subject="{% if %}", body="x")
+    with time_machine.travel(local(2026, 12, 1, 9), tick=False):
+        appointment = book(alice, anna, local(2026, 12, 9, 10))
+    row = Notification.objects.get(appointment=appointment, kind=Kind.BOOKING_CONFIRMATION)
+    assert row.subject == "Booked: Microneedling: face on Wednesday 9 December at 10:00"
