@@ -265,7 +265,13 @@ def send_notification(
         logger.warning("Outbox: notification %s attempt %s failed: %s", notification_id, attempts, message)
         return "retry"
     # Right after the backend accepted: the smaller this gap, the smaller the at-least-once window.
-    _finish(notification_id, claimed_at, status=Status.SENT, attempts=attempts, sent_at=timezone.now(), last_error="")
+    if not _finish(
+        notification_id, claimed_at, status=Status.SENT, attempts=attempts, sent_at=timezone.now(), last_error=""
+    ):
+        # The send outlasted the stuck timeout and the sweeper took the row back: it will go again.
+        logger.error(
+            "Outbox: notification %s was sent but reclaimed meanwhile (send slower than the timeout).", notification_id
+        )
     return "sent"
 
 
