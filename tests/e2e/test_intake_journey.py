@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from clients.models import ConsentText
-from tests.e2e.conftest import browser, log_in, page, shot  # noqa: F401 (fixtures)
+from tests.e2e.conftest import log_in, shot
 from tests.factories import PASSWORD, UserFactory
 from treatments.defaults import load_default_rules
 
