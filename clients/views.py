@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -102,6 +103,13 @@ def intake(request: HttpRequest) -> HttpResponse:
             add_service_error(form, error)
         else:
             messages.success(request, "Thank you: your answers are saved.")
+            # Sent here from a booking: back to the time she chose, if she may now book.
+            back_to = request.GET.get("next", "")
+            safe = url_has_allowed_host_and_scheme(
+                back_to, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            )
+            if back_to and safe and screening_status(user_id=user.pk).can_book:
+                return redirect(back_to)
             return redirect("clients:intake")
     return render(
         request,

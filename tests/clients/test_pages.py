@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from urllib.parse import quote
 
 import pytest
 from django.core import mail
@@ -14,7 +15,8 @@ from django.urls import reverse
 from clients.models import AuditEntry, ConsentSignature, DoctorClearance, IntakeSubmission, User
 from clients.screening import Status, screening_status
 from clients.selectors import active_questions
-from tests.factories import PASSWORD, make_client, submit_intake
+from tests.factories import PASSWORD, make_client, sign_consent, submit_intake
+from treatments.models import Contraindication
 
 SIGNUP = {
     "email": "nora@example.com",
@@ -406,3 +408,23 @@ def test_an_under_eighteen_can_sign_up_and_is_told_she_cannot_book_online(client
     born = (dt.date.today() - dt.timedelta(days=17 * 365)).isoformat()
     response = client.post(reverse("clients:signup"), {**SIGNUP, "date_of_birth": born}, follow=True)
     assert "You must be 18 or over to book online." in response.content.decode()
+
+
+def test_after_the_intake_she_is_brought_back_to_the_time_she_chose(client, rules):
+    newcomer = make_client("newcomer@example.com", screened=False, first_name="Nora", last_name="New")
+    sign_consent(newcomer)
+    client.force_login(newcomer)
+    chosen = "/book/microneedling-face/confirm/?start=2030-01-07T10%3A00%3A00%2B00%3A00"
+    answers = {item.slug: "no" for item in Contraindication.objects.filter(active=True)}
+    response = client.post(f"{reverse('clients:intake')}?next={quote(chosen)}", answers)
+    assert response.status_code == 302
+    assert response["Location"] == chosen
+
+
+def test_the_intake_never_sends_her_to_another_site(client, rules):
+    newcomer = make_client("newcomer@example.com", screened=False)
+    sign_consent(newcomer)
+    client.force_login(newcomer)
+    answers = {item.slug: "no" for item in Contraindication.objects.filter(active=True)}
+    response = client.post(f"{reverse('clients:intake')}?next=https://evil.example/", answers)
+    assert response["Location"] == reverse("clients:intake")
