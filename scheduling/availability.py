@@ -30,7 +30,7 @@ import hashlib
 import time
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from operator import itemgetter
 from typing import NamedTuple
@@ -314,16 +314,19 @@ def schedule_changed(**_signal_kwargs: object) -> None:
     transaction.on_commit(_bump)
 
 
-def cached_answer(parts: tuple[object, ...], compute: Callable[[], bytes], *, now: dt.datetime) -> bytes:
-    """The answer for ``parts`` at this schedule version and minute, computed once per minute.
+def answer_key(parts: tuple[object, ...], *, now: dt.datetime) -> str:
+    """The cache key of an answer to ``parts`` at this schedule version and minute.
 
     The minute is part of the key so the minimum notice moves on as time passes.
     """
     minute = int(now.timestamp() // 60)
     digest = hashlib.sha256(repr((schedule_version(), minute, *parts)).encode()).hexdigest()
-    key = f"availability:{digest}"
-    body = cache.get(key)
-    if body is None:
-        body = compute()
-        cache.set(key, body, timeout=CACHE_SECONDS)
-    return body
+    return f"availability:{digest}"
+
+
+def cached_answer(key: str) -> bytes | None:
+    return cache.get(key)
+
+
+def remember_answer(key: str, body: bytes) -> None:
+    cache.set(key, body, timeout=CACHE_SECONDS)

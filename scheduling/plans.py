@@ -34,7 +34,7 @@ from scheduling.windows import (
 )
 from spa.lib.time import local_date, local_datetime, spa_zone
 from treatments.models import DEPTH_CEILING, DEPTH_FLOOR, Product, TreatmentArea
-from treatments.selectors import recommendation
+from treatments.selectors import recommend
 
 DEPTH_STEP = Decimal("0.25")
 # Session 1 has no window: the course proposal looks this far ahead for its first free time.
@@ -146,7 +146,7 @@ def start_plan(
     now = now or timezone.now()
     if created_by.pk != client.pk and not created_by.is_staff:
         raise SchedulingError("staff_only")
-    rec = recommendation(concern=concern, area=area)
+    rec = recommend(concern=concern, area=area)
     if rec.service is None:
         raise SchedulingError("no_service", field="area", area=rec.area.name.lower())
     with transaction.atomic(durable=True):

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from treatments.models import Concern, Service, TreatmentArea
-from treatments.selectors import recommendation
+from treatments.selectors import recommend
 
 
 class ConcernSerializer(serializers.ModelSerializer):
@@ -96,7 +96,7 @@ class RecommendationView(APIView):
     def get(self, request: Request) -> Response:
         query = RecommendationQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(recommendation(**query.validated_data).as_dict())
+        return Response(recommend(**query.validated_data).as_dict())
 
 
 urlpatterns = [

@@ -7,7 +7,7 @@ from spa.lib.errors import DomainError
 
 class TreatmentsError(DomainError):
     ERROR_MESSAGES = {
-        "unknown_concern": _("Unknown concern: %(slug)s."),
-        "unknown_area": _("Unknown treatment area: %(slug)s."),
+        "unknown_concern": _("Unknown concern: %(slug)s. Choose one of: %(valid)s."),
+        "unknown_area": _("Unknown treatment area: %(slug)s. Choose one of: %(valid)s."),
         "no_rule": _("%(concern)s is not treated on the %(area)s; please choose another area."),
     }

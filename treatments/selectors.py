@@ -76,17 +76,19 @@ def service_for_area(area: TreatmentArea) -> Service | None:
     )
 
 
-def recommendation(*, concern: str, area: str) -> Recommendation:
+def recommend(*, concern: str, area: str) -> Recommendation:
     """Concern + area slugs → depth range, sessions, interval, aftercare and products.
 
     Raises ``TreatmentsError`` for an unknown slug or a pair with no depth rule.
     """
     concern_obj = Concern.objects.filter(slug=concern, active=True).first()
     if concern_obj is None:
-        raise TreatmentsError("unknown_concern", field="concern", slug=concern)
+        valid = ", ".join(active_concerns().values_list("slug", flat=True))
+        raise TreatmentsError("unknown_concern", field="concern", slug=concern, valid=valid)
     area_obj = TreatmentArea.objects.filter(slug=area).first()
     if area_obj is None:
-        raise TreatmentsError("unknown_area", field="area", slug=area)
+        valid = ", ".join(TreatmentArea.objects.values_list("slug", flat=True))
+        raise TreatmentsError("unknown_area", field="area", slug=area, valid=valid)
     rule = (
         DepthRule.objects.filter(concern=concern_obj, area=area_obj)
         .prefetch_related(Prefetch("products", queryset=Product.objects.filter(active=True)))

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from treatments.errors import TreatmentsError
 from treatments.forms import FindTreatmentForm
 from treatments.models import Concern, DepthRule
-from treatments.selectors import active_services, areas_by_concern, recommendation
+from treatments.selectors import active_services, areas_by_concern, recommend
 
 
 def treatment_list(request: HttpRequest) -> HttpResponse:
@@ -26,7 +26,7 @@ def find_treatment(request: HttpRequest) -> HttpResponse:
     result = None
     if form.is_valid():
         try:
-            result = recommendation(concern=form.cleaned_data["concern"].slug, area=form.cleaned_data["area"].slug)
+            result = recommend(concern=form.cleaned_data["concern"].slug, area=form.cleaned_data["area"].slug)
         except TreatmentsError as error:
             form.add_error(error.field, error.message)
     return render(

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
-from scheduling.availability import Slot, available_slots, cached_answer
+from scheduling.availability import Slot, answer_key, available_slots, cached_answer, remember_answer
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Practitioner, TreatmentPlan
@@ -91,7 +91,17 @@ class AvailabilityView(APIView):
         parameters=[AvailabilityQuery],
         responses=AvailabilitySerializer,
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
+        now = timezone.now()
+        # A public question (no plan) is answered from the cache by its raw parameters before any
+        # validation or query: the same text at the same schedule version gets the same answer.
+        raw_key = None
+        if "plan" not in request.query_params:
+            raw = tuple(request.query_params.get(name) for name in ("service", "start", "end", "practitioner"))
+            raw_key = answer_key(("raw", *raw), now=now)
+            body = cached_answer(raw_key)
+            if body is not None:
+                return HttpResponse(body, content_type="application/json")
         query = AvailabilityQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -128,8 +138,14 @@ class AvailabilityView(APIView):
             )
             return json.dumps(_availability_body(slots), separators=(",", ":")).encode()
 
-        now = timezone.now()
-        return HttpResponse(cached_answer(parts, compute, now=now), content_type="application/json")
+        key = answer_key(parts, now=now)
+        body = cached_answer(key)
+        if body is None:
+            body = compute()
+            remember_answer(key, body)
+        if raw_key:
+            remember_answer(raw_key, body)
+        return HttpResponse(body, content_type="application/json")
 
 
 def _availability_body(slots: list[Slot]) -> dict[str, Any]:

@@ -49,7 +49,7 @@ from scheduling.views.staff import staff_required
 from spa.lib.time import local_date
 from treatments.errors import TreatmentsError
 from treatments.models import DepthRule
-from treatments.selectors import recommendation
+from treatments.selectors import recommend
 
 # --- Access-scoped fetchers (shared by every view below) ------------------------------------
 
@@ -77,7 +77,7 @@ def plan_start(request: HttpRequest) -> HttpResponse:
     result = None
     if form.is_valid():
         try:
-            result = recommendation(concern=form.cleaned_data["concern"], area=form.cleaned_data["area"])
+            result = recommend(concern=form.cleaned_data["concern"], area=form.cleaned_data["area"])
         except TreatmentsError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
     if request.method == "POST" and result is not None:

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from treatments.defaults import load_default_rules
 from treatments.models import Concern, DepthRule, TreatmentArea
-from treatments.selectors import recommendation
+from treatments.selectors import recommend
 
 
 def test_loading_the_default_rules_twice_changes_nothing(db):
@@ -28,7 +28,7 @@ def test_an_admin_edit_survives_reloading_the_defaults(rules):
 
 
 def test_recommendation_for_deep_acne_scars_on_the_cheeks(rules):
-    rec = recommendation(concern="deep_acne_scars", area="cheeks").as_dict()
+    rec = recommend(concern="deep_acne_scars", area="cheeks").as_dict()
     assert rec["depth_mm"] == {"min": 1.5, "max": 2.0}
     assert rec["sessions"] == {"initial": 4, "max": 6}
     assert rec["interval_weeks"] == {"min": 4, "max": 6}
@@ -71,3 +71,43 @@ def test_rule_edits_are_kept_in_history_with_who(rules, owner):
     latest = rule.history.first()
     assert latest.history_user == owner
     assert latest.max_depth_mm == Decimal("0.75")
+
+
+def test_the_api_names_the_valid_slugs_for_an_unknown_one(client, rules):
+    response = client.get("/api/v1/recommendation", {"concern": "freckles", "area": "cheeks"})
+    assert response.status_code == 400
+    assert "fine_lines" in response.json()["concern"][0]
+    response = client.get("/api/v1/recommendation", {"concern": "fine_lines", "area": "elbow"})
+    assert response.status_code == 400
+    assert "decollete" in response.json()["area"][0]
+
+
+def test_a_pair_without_a_rule_is_refused_by_the_api(client, rules):
+    response = client.get("/api/v1/recommendation", {"concern": "stretch_marks", "area": "cheeks"})
+    assert response.status_code == 400
+    assert "not treated" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("rule", list(range(41)))
+def test_every_default_rule_gives_a_recommendation_within_the_bounds(rules, rule):
+    depth_rule = DepthRule.objects.select_related("concern", "area").order_by("pk")[rule]
+    rec = recommend(concern=depth_rule.concern.slug, area=depth_rule.area.slug)
+    assert Decimal("0.25") <= rec.depth_min_mm <= rec.depth_max_mm <= Decimal("2.0")
+    assert rec.depth_max_mm <= Decimal("1.5") or rec.concern.is_scarring
+    assert 1 <= rec.sessions_initial <= rec.sessions_max
+    assert rec.service is not None
+
+
+@pytest.mark.parametrize(("high", "message"), [("2.50", "2"), ("1.80", "scarring")])
+def test_the_admin_refuses_a_rule_out_of_bounds_with_a_clear_message(client, rules, owner, high, message):
+    rule = DepthRule.objects.get(concern__slug="fine_lines", area__slug="cheeks")
+    client.force_login(owner)
+    response = client.post(
+        f"/admin/treatments/depthrule/{rule.pk}/change/",
+        {"concern": rule.concern_id, "area": rule.area_id, "min_depth_mm": "0.50", "max_depth_mm": high, "notes": ""},
+    )
+    assert response.status_code == 200  # the form again, with the error
+    errors = response.context["adminform"].form.errors
+    assert message in str(errors["max_depth_mm"])
+    rule.refresh_from_db()
+    assert rule.max_depth_mm == Decimal("1.00")
