@@ -16,6 +16,7 @@ from django.utils import timezone
 from clients.models import ClientProfile, ConsentSignature, ConsentText, IntakeSubmission, User
 from clients.screening import current_consent_text
 from clients.services import sign_consent, submit_intake
+from scheduling.availability import available_slots
 from scheduling.booking import book_appointment
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Practitioner, Room, TreatmentPlan, WorkingHours
@@ -81,6 +82,7 @@ def load_demo(*, now: dt.datetime | None = None) -> list[tuple[str, str]]:
     accounts = _load_accounts()
     # Outside the block above: the plan goes through the services, each its own transaction.
     load_demo_client(now=now)
+    load_demo_regulars(now=now)
     return accounts
 
 
@@ -238,3 +240,70 @@ def load_demo_client(*, now: dt.datetime | None = None) -> TreatmentPlan | None:
             # Best effort: a full diary in the window leaves session 2 for the client to book.
             logger.warning("Demo: session 2 not booked: %s", error.message)
     return plan
+
+
+# --- A few more clients, so the diary of the coming weeks is not empty ----------------------
+
+DEMO_REGULARS = [
+    # email, first, last, service, days ahead, local hour, practitioner
+    ("maya@demo.spa", "Maya", "Patel", "microneedling-face", 1, 11, "ben@demo.spa"),
+    ("sofia@demo.spa", "Sofia", "Rossi", "microneedling-face-neck", 2, 14, "anna@demo.spa"),
+    ("grace@demo.spa", "Grace", "Kim", "consultation", 3, 9, "ben@demo.spa"),
+    ("hannah@demo.spa", "Hannah", "Wright", "microneedling-body", 6, 15, "anna@demo.spa"),
+    ("leila@demo.spa", "Leila", "Haddad", "microneedling-face", 9, 10, "anna@demo.spa"),
+    ("maya@demo.spa", "Maya", "Patel", "microneedling-face", 13, 16, "ben@demo.spa"),
+    ("sofia@demo.spa", "Sofia", "Rossi", "consultation", 17, 12, "ben@demo.spa"),
+]
+
+
+def load_demo_regulars(*, now: dt.datetime | None = None) -> int:
+    """Screened clients with bookings over the next three weeks, through the booking service.
+
+    A client who already has a booking is left alone (so a second run books nothing); a time
+    that is not free is moved to the next free one that day (best effort).
+    """
+    now = now or timezone.now()
+    booked = 0
+    if not Service.objects.exists():
+        return booked  # the default rules are not loaded (seed_defaults runs first in `make seed`)
+    questions = Contraindication.objects.filter(active=True)
+    text = current_consent_text()
+    fresh: set[str] = set()
+    for email, first, last, slug, days, hour, practitioner_email in DEMO_REGULARS:
+        client = User.objects.filter(email=email).first()
+        if client is None:
+            client = User.objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first, last_name=last)
+            ClientProfile.objects.create(user=client, phone="+447700900200", date_of_birth=dt.date(1988, 3, 9))
+            submit_intake(user=client, answers={q.slug: False for q in questions}, now=now)
+            if text:
+                sign_consent(
+                    user=client, signed_name=f"{first} {last}", accepted=True, ip=None, user_agent="demo data", now=now
+                )
+            fresh.add(email)
+        if email not in fresh:
+            continue
+        service = Service.objects.get(slug=slug)
+        practitioner = Practitioner.objects.get(user__email=practitioner_email)
+        later = []
+        for extra in range(3):  # a Sunday or a full day: the next day
+            day = local_date(now) + dt.timedelta(days=days + extra)
+            offered = available_slots(service=service, start_date=day, end_date=day, practitioner=practitioner, now=now)
+            wanted = local_datetime(day, dt.time(hour))
+            later = [slot for slot in offered if slot.start >= wanted] or offered
+            if later:
+                break
+        if not later:
+            continue
+        try:
+            book_appointment(
+                client=client,
+                service=service,
+                start=later[0].start,
+                practitioner=practitioner,
+                booked_by=client,
+                now=now,
+            )
+            booked += 1
+        except SchedulingError as error:
+            logger.warning("Demo: %s not booked: %s", email, error.message)
+    return booked

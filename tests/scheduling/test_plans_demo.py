@@ -50,3 +50,16 @@ def test_the_demo_plan_needs_the_default_rules(db):
     accounts = load_demo()
     assert ("client@demo.spa", "client") in accounts
     assert not TreatmentPlan.objects.exists()
+
+
+def test_the_demo_diary_has_bookings_over_the_coming_weeks_and_a_second_load_adds_none(db):
+    from scheduling.models import Appointment
+    from treatments.defaults import load_default_rules
+
+    load_default_rules()
+    load_demo()
+    upcoming = Appointment.objects.filter(status=Appointment.Status.BOOKED)
+    assert upcoming.values("client").distinct().count() >= 5
+    count = Appointment.objects.count()
+    load_demo()
+    assert Appointment.objects.count() == count
