@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -35,6 +37,18 @@ def _load_schema() -> schemathesis.BaseSchema:
 
 
 schema = _load_schema()
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():  # noqa: ANN201
+    """Requests go straight to the WSGI app, whose request signals would close the database
+    connection (and the test's transaction with it) on PostgreSQL; Django's test client
+    disconnects them the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
