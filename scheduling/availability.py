@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 import time
 from bisect import bisect_right
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 from operator import itemgetter
@@ -293,20 +294,41 @@ _VERSION_KEY = "availability:version"
 CACHE_SECONDS = 60
 
 
+# The version is read from the shared cache at most once a second per process (a round trip
+# to Redis costs more than the cached answer itself); a bump in this process is seen at once,
+# one in another process within a second. Bookings re-check in the database regardless.
+_VERSION_TTL = 1.0
+_local_version: list[float] = [0, -_VERSION_TTL]  # [version, monotonic time it was read]
+
+
 def schedule_version() -> int:
+    version, read_at = _local_version
+    if time.monotonic() - read_at < _VERSION_TTL:
+        return int(version)
     version = cache.get(_VERSION_KEY)
     if version is None:
         # A fresh number (not 1) so a restarted cache never reuses an old version's answers.
         cache.add(_VERSION_KEY, time.time_ns(), timeout=None)
         version = cache.get(_VERSION_KEY)
+    _local_version[:] = [version, time.monotonic()]
     return version
 
 
 def _bump() -> None:
     try:
-        cache.incr(_VERSION_KEY)
+        version = cache.incr(_VERSION_KEY)
     except ValueError:  # evicted: start a fresh version
-        cache.set(_VERSION_KEY, time.time_ns(), timeout=None)
+        version = time.time_ns()
+        cache.set(_VERSION_KEY, version, timeout=None)
+    _local_version[:] = [version, time.monotonic()]
+
+
+def forget_cached_answers() -> None:
+    """Drop every cached answer of this process and the shared version (tests, benchmarks)."""
+    cache.delete(_VERSION_KEY)
+    _local_version[:] = [0, -_VERSION_TTL]
+    with _LOCAL_LOCK:
+        _LOCAL_ANSWERS.clear()
 
 
 def schedule_changed(**_signal_kwargs: object) -> None:
@@ -324,9 +346,34 @@ def answer_key(parts: tuple[object, ...], *, now: dt.datetime) -> str:
     return f"availability:{digest}"
 
 
+# A month's answer is a few hundred KiB: fetching it from Redis costs more than the rest of the
+# request. Each process keeps the latest answers in memory too; their keys embed the schedule
+# version (read from the shared cache on every request), so a bump elsewhere is never missed.
+_LOCAL_ANSWERS: OrderedDict[str, bytes] = OrderedDict()
+_LOCAL_LIMIT = 32
+_LOCAL_LOCK = threading.Lock()
+
+
 def cached_answer(key: str) -> bytes | None:
-    return cache.get(key)
+    with _LOCAL_LOCK:
+        body = _LOCAL_ANSWERS.get(key)
+        if body is not None:
+            _LOCAL_ANSWERS.move_to_end(key)
+            return body
+    body = cache.get(key)
+    if body is not None:
+        _remember_locally(key, body)
+    return body
 
 
 def remember_answer(key: str, body: bytes) -> None:
     cache.set(key, body, timeout=CACHE_SECONDS)
+    _remember_locally(key, body)
+
+
+def _remember_locally(key: str, body: bytes) -> None:
+    with _LOCAL_LOCK:
+        _LOCAL_ANSWERS[key] = body
+        _LOCAL_ANSWERS.move_to_end(key)
+        while len(_LOCAL_ANSWERS) > _LOCAL_LIMIT:
+            _LOCAL_ANSWERS.popitem(last=False)

@@ -11,14 +11,16 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
+from scheduling.availability import forget_cached_answers
 from tests.factories import PractitionerFactory, RoomFactory, make_client
 from treatments.defaults import load_default_rules
 
 
 @pytest.fixture(autouse=True)
 def empty_cache():  # noqa: ANN201
-    """The cache (throttles, availability answers) starts empty in every test."""
+    """The cache (throttles, availability answers, in the process too) starts empty in every test."""
     cache.clear()
+    forget_cached_answers()
 
 
 @pytest.fixture
