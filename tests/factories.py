@@ -96,6 +96,7 @@ class ServiceFactory(factory.django.DjangoModelFactory):
 class PractitionerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Practitioner
+        skip_postgeneration_save = True  # the hooks write related rows, not the practitioner
 
     user = factory.SubFactory(UserFactory, is_staff=True)
     display_name = factory.LazyAttribute(lambda o: o.user.first_name)
