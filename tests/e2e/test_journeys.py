@@ -138,6 +138,11 @@ def test_a_practitioners_day_check_in_and_record_a_session(page, spa):
     session = PlanSession.objects.get(plan=plan, number=1)
     assert session.depth_used_mm == Decimal("1.50")
 
+    # The owner's view of the week.
+    page.goto("/staff/dashboard/")
+    expect(page.locator("h1")).to_contain_text("Dashboard")
+    shot(page, "owner-dashboard")
+
     # The client sees it done on her plan.
     page.context.clear_cookies()
     log_in(page, "alice@example.com", PASSWORD)
