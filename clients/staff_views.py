@@ -5,12 +5,7 @@ Every view of a client record (and every letter opened) writes an ``AuditEntry``
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,22 +18,9 @@ from clients.models import AuditEntry, DoctorClearance
 from clients.screening import screening_status, screening_statuses
 from clients.selectors import client_record, get_client_for_staff, staff_client_list
 from clients.views import client_ip
+from spa.lib.access import staff_required
 
 PAGE_SIZE = 50
-
-
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous: to the login page. Logged in but not staff: 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.is_staff:
-            raise PermissionDenied("Staff only.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @staff_required

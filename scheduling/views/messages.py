@@ -18,7 +18,7 @@ from scheduling.errors import SchedulingError
 from scheduling.models import Notification
 from scheduling.previsit import MEDICATION_CHOICES, PREGNANCY_CHOICES, PrevisitAnswers, submit_previsit_check
 from scheduling.selectors import get_appointment_for_client
-from scheduling.views.staff import staff_required
+from spa.lib.access import staff_required
 
 PAGE_SIZE = 50
 

@@ -45,7 +45,7 @@ from scheduling.plans import (
     start_plan,
     suggested_depth,
 )
-from scheduling.views.staff import staff_required
+from spa.lib.access import staff_required
 from spa.lib.time import local_date
 from treatments.errors import TreatmentsError
 from treatments.models import DepthRule
