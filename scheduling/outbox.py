@@ -185,6 +185,32 @@ def _withdraw(appointment: Appointment, *, reason: str) -> int:
     return pending.exclude(kind=Kind.CANCELLATION).update(status=Status.CANCELLED, last_error=reason, claimed_at=None)
 
 
+_SESSION_BOOKED = "Withdrawn: the session it invites to book is booked."
+
+
+def _prompt_keys(appointment: Appointment) -> list[str]:
+    """The keys of the rebooking prompt and window warning about this appointment's session."""
+    if not appointment.plan_id or not appointment.session_number:
+        return []
+    plan, number = appointment.plan_id, appointment.session_number
+    return [f"plan:{plan}:rebook:{number}", f"plan:{plan}:window_closing:{number}"]
+
+
+def _hold_prompts(appointment: Appointment) -> None:
+    """Her session is booked: its prompts are withdrawn now (not only skipped at send time), so
+    her Messages page does not list them as upcoming."""
+    Notification.objects.filter(dedupe_key__in=_prompt_keys(appointment), status=Status.PENDING).update(
+        status=Status.CANCELLED, last_error=_SESSION_BOOKED, claimed_at=None
+    )
+
+
+def _release_prompts(appointment: Appointment, *, now: dt.datetime) -> None:
+    """The session is unbooked again: prompts withdrawn for that reason and still ahead return."""
+    Notification.objects.filter(
+        dedupe_key__in=_prompt_keys(appointment), status=Status.CANCELLED, last_error=_SESSION_BOOKED, due_at__gt=now
+    ).update(status=Status.PENDING, last_error="")
+
+
 def _set_text(row: Notification, text: dict[str, str]) -> None:
     row.subject, row.body_text, row.body_html = text["subject"], text["body_text"], text["body_html"]
 
@@ -250,6 +276,7 @@ def appointment_booked(*, appointment: Appointment, now: dt.datetime | None = No
         ),
         *(p for p in _appointment_plan(appointment) if p.due_at > now),
     ]
+    _hold_prompts(appointment)
     return _write(planned, client=appointment.client, appointment=appointment, plan=appointment.plan, now=now)
 
 
@@ -306,6 +333,7 @@ def appointment_cancelled(*, appointment: Appointment, now: dt.datetime | None =
     """Withdraw the pending rows of a cancelled appointment and queue the cancellation notice."""
     now = now or timezone.now()
     _withdraw(appointment, reason="Withdrawn: the appointment was cancelled.")
+    _release_prompts(appointment, now=now)
     notice = Planned(
         key=f"appt:{appointment.pk}:cancellation",
         kind=Kind.CANCELLATION,

@@ -301,3 +301,20 @@ def test_a_broken_admin_template_falls_back_to_the_built_in_text(alice, anna):
         appointment = book(alice, anna, local(2026, 12, 9, 10))
     row = Notification.objects.get(appointment=appointment, kind=Kind.BOOKING_CONFIRMATION)
     assert row.subject == "Booked: Microneedling: face on Wednesday 9 December at 10:00"
+
+
+def test_booking_the_next_session_withdraws_its_prompts_and_cancelling_it_brings_them_back(alice, anna):
+    plan = deep_acne_plan(alice)
+    first = session(plan, 1, local(2026, 12, 1, 10), anna)
+    with time_machine.travel(local(2026, 12, 1, 11), tick=False):
+        outbox.session_completed(session=record(plan, first, anna))
+    keys = [f"plan:{plan.pk}:rebook:2", f"plan:{plan.pk}:window_closing:2"]
+    with time_machine.travel(local(2026, 12, 2, 9), tick=False):
+        second = book(alice, anna, local(2027, 1, 5, 10), plan=plan, session_number=2)
+        assert set(Notification.objects.filter(dedupe_key__in=keys).values_list("status", flat=True)) == {
+            Status.CANCELLED
+        }
+        second.status = Appointment.Status.CANCELLED
+        second.save()
+        outbox.appointment_cancelled(appointment=second)
+    assert set(Notification.objects.filter(dedupe_key__in=keys).values_list("status", flat=True)) == {Status.PENDING}
