@@ -2,7 +2,8 @@
 
 Playwright's own browser download does not work here (no internet): the tests launch
 ``/usr/bin/chromium`` (``CHROMIUM`` overrides), and are skipped with the reason when it is missing.
-Screenshots of the key pages are written to ``docs/screenshots/`` (shown in the README).
+Screenshots of the key pages are written to ``docs/screenshots/`` (shown in the README) when
+``SPA_SCREENSHOTS=1``: ``SPA_SCREENSHOTS=1 .venv/bin/pytest tests/e2e`` refreshes them.
 """
 
 from __future__ import annotations
@@ -50,7 +51,10 @@ def page(browser, live_server) -> Iterator[object]:  # noqa: ANN001
 
 
 def shot(page, name: str) -> None:  # noqa: ANN001
-    """Keep a screenshot of a key page for the README."""
+    """Keep a screenshot of a key page for the README (with ``SPA_SCREENSHOTS=1``, so that a test
+    run does not rewrite tracked files every time)."""
+    if os.environ.get("SPA_SCREENSHOTS") != "1":
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
