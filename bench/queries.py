@@ -20,7 +20,7 @@ from bench.common import figure, setup_django, throwaway_database
 def main() -> int:
     setup_django("queries")
     from tests.factories import PractitionerFactory, RoomFactory, make_client
-    from tests.test_query_counts import CLIENT_LISTS, PUBLIC_LISTS, STAFF_LISTS, _count, _grow
+    from tests.test_query_counts import CLIENT_LISTS, PUBLIC_LISTS, STAFF_LISTS, count_queries, grow_world
     from treatments.defaults import load_default_rules
 
     with throwaway_database() as database:
@@ -31,14 +31,14 @@ def main() -> int:
         staff = PractitionerFactory(user__email="anna@example.com", display_name="Anna").user
 
         def measure() -> dict[str, int]:
-            counts = {f"client {n}": _count(alice, n) for n in CLIENT_LISTS}
-            counts |= {f"staff {n}": _count(staff, n) for n in STAFF_LISTS}
-            counts |= {f"public {n}": _count(None, n) for n in PUBLIC_LISTS}
+            counts = {f"client {n}": count_queries(alice, n) for n in CLIENT_LISTS}
+            counts |= {f"staff {n}": count_queries(staff, n) for n in STAFF_LISTS}
+            counts |= {f"public {n}": count_queries(None, n) for n in PUBLIC_LISTS}
             return counts
 
-        _grow(alice, 1)
+        grow_world(alice, 1)
         small = measure()
-        _grow(alice, 49)
+        grow_world(alice, 49)
         large = measure()
         ok = True
         for name in small:

@@ -24,7 +24,14 @@ from scheduling import outbox
 from scheduling.availability import Slot, slots_at
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Practitioner, TreatmentPlan
-from scheduling.windows import Window, active_sessions, flag_sessions_outside_windows, next_window, window_after
+from scheduling.windows import (
+    Window,
+    active_sessions,
+    flag_sessions_outside_windows,
+    next_window,
+    window_after,
+    without_window_flag,
+)
 from spa.lib.time import local_date
 from treatments.models import Service
 
@@ -332,9 +339,9 @@ def reschedule_appointment(
         locked.practitioner_id = slot.practitioner_id
         locked.room_id = room_id
         locked.window_override_reason = reason
-        if plan is not None and locked.staff_flag.startswith("Outside its window"):
-            # It moved back into its window (checked above), so the old flag no longer holds.
-            locked.staff_flag = ""
+        if plan is not None:
+            # It moved back into its window (checked above): that flag no longer holds; others do.
+            locked.staff_flag = without_window_flag(locked.staff_flag)
         try:
             with transaction.atomic():
                 locked.save()

@@ -111,7 +111,7 @@ def next_window(plan: TreatmentPlan, *, booked: dict[int, Appointment] | None = 
     return None
 
 
-def _without_window_flag(flag: str) -> str:
+def without_window_flag(flag: str) -> str:
     return _FLAG_PATTERN.sub("", flag).strip()
 
 
@@ -131,7 +131,7 @@ def flag_sessions_outside_windows(*, plan: TreatmentPlan) -> list[Appointment]:
         if number == 1 or previous is None or appointment.status != Appointment.Status.BOOKED:
             continue
         window = window_after(plan, number=number, previous_start=previous.start)
-        others = _without_window_flag(appointment.staff_flag)
+        others = without_window_flag(appointment.staff_flag)
         if window.contains(local_date(appointment.start)):
             if others != appointment.staff_flag:
                 appointment.staff_flag = others

@@ -155,7 +155,6 @@ STORAGES = {
 
 # --- Email (Django 6.1 MAILERS; never mix with the old EMAIL_* settings) ------------------
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SPA_NAME} <hello@demo.spa>")
-EMAIL_FILE_PATH_DEFAULT = VAR_DIR / "mail"
 if env.str("SMTP_URL", default=""):
     _smtp = env.email_url("SMTP_URL")
     MAILERS = {
@@ -175,7 +174,7 @@ else:
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "OPTIONS": {"file_path": str(env.path("EMAIL_FILE_PATH", default=EMAIL_FILE_PATH_DEFAULT))},
+            "OPTIONS": {"file_path": str(env.path("EMAIL_FILE_PATH", default=VAR_DIR / "mail"))},
         }
     }
 

@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -43,7 +44,7 @@ STAFF_LISTS = [
 PUBLIC_LISTS = ["treatments:list", "api-services", "api-concerns", "api-areas"]
 
 
-def _grow(alice, n: int) -> None:  # noqa: ANN001
+def grow_world(alice, n: int) -> None:  # noqa: ANN001
     # One active plan per concern and area: alice takes the free pairs, other clients the rest.
     taken = set(alice.plans.values_list("concern__slug", "area__slug"))
     pairs = [p for p in DepthRule.objects.values_list("concern__slug", "area__slug") if p not in taken]
@@ -63,7 +64,7 @@ def _grow(alice, n: int) -> None:  # noqa: ANN001
         )
 
 
-def _count(user, name: str) -> int:  # noqa: ANN001
+def count_queries(user, name: str) -> int:  # noqa: ANN001
     url = reverse(name)
     if name in ("scheduling:staff_schedule", "scheduling:staff_week", "api-schedule"):
         url += f"?date={local_date(TOMORROW_10)}"
@@ -73,8 +74,6 @@ def _count(user, name: str) -> int:  # noqa: ANN001
             api.force_authenticate(user)
         get = api.get
     else:
-        from django.test import Client
-
         browser = Client()
         if user:
             browser.force_login(user)
@@ -91,14 +90,14 @@ def counts(alice, anna):  # noqa: ANN001, ANN201
     staff = anna.user
 
     def measure() -> dict[str, int]:
-        result = {f"client {n}": _count(alice, n) for n in CLIENT_LISTS}
-        result |= {f"staff {n}": _count(staff, n) for n in STAFF_LISTS}
-        result |= {f"public {n}": _count(None, n) for n in PUBLIC_LISTS}
+        result = {f"client {n}": count_queries(alice, n) for n in CLIENT_LISTS}
+        result |= {f"staff {n}": count_queries(staff, n) for n in STAFF_LISTS}
+        result |= {f"public {n}": count_queries(None, n) for n in PUBLIC_LISTS}
         return result
 
-    _grow(alice, 1)
+    grow_world(alice, 1)
     small = measure()
-    _grow(alice, 49)
+    grow_world(alice, 49)
     return small, measure()
 
 

@@ -65,3 +65,16 @@ def log_in(page, email: str, password: str) -> None:  # noqa: ANN001
     page.fill("input[name=password]", password)
     with page.expect_navigation():
         page.click("form button[type=submit], form input[type=submit]")
+
+
+def sign_up(page, *, email: str, password: str, first_name: str, last_name: str, phone: str, born: str) -> None:  # noqa: ANN001
+    """Create a client account through the sign-up page."""
+    page.goto("/signup/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.fill("input[name=first_name]", first_name)
+    page.fill("input[name=last_name]", last_name)
+    page.fill("input[name=phone]", phone)
+    page.fill("input[name=date_of_birth]", born)
+    with page.expect_navigation():
+        page.click("main form [type=submit]")

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from clients.models import ConsentText
-from tests.e2e.conftest import log_in, shot
+from tests.e2e.conftest import log_in, shot, sign_up
 from tests.factories import PASSWORD, UserFactory
 from treatments.defaults import load_default_rules
 
@@ -19,15 +19,15 @@ def test_a_new_client_needs_a_clearance_and_staff_record_it(page):  # noqa: F811
     ConsentText.objects.create(version=1, body="I understand the effects and risks of skin needling.")
     UserFactory(email="desk@example.com", first_name="Dana", last_name="Desk", is_staff=True)
 
-    page.goto("/signup/")
-    page.fill("input[name=email]", "maya@example.com")
-    page.fill("input[name=password]", "a-long-new-password-9")
-    page.fill("input[name=first_name]", "Maya")
-    page.fill("input[name=last_name]", "Moss")
-    page.fill("input[name=phone]", "+44 7700 900777")
-    page.fill("input[name=date_of_birth]", "1992-03-04")
-    with page.expect_navigation():
-        page.click("input[type=submit]")
+    sign_up(
+        page,
+        email="maya@example.com",
+        password="a-long-new-password-9",
+        first_name="Maya",
+        last_name="Moss",
+        phone="+44 7700 900777",
+        born="1992-03-04",
+    )
     expect(page.locator("h1")).to_have_text("Medical questionnaire and consent")
 
     for radio in page.locator("input[type=radio][value=no]").all():

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from clients.models import ConsentText
 from scheduling.models import Appointment, PlanSession, TreatmentPlan
 from scheduling.plans import start_plan
-from tests.e2e.conftest import log_in, shot
+from tests.e2e.conftest import log_in, shot, sign_up
 from tests.factories import PASSWORD, AppointmentFactory, PractitionerFactory, RoomFactory, make_client
 from treatments.defaults import load_default_rules
 
@@ -38,15 +38,15 @@ def spa(db):  # noqa: ANN001, ANN201
 
 def test_a_new_client_plans_books_screens_confirms_and_cancels(page, spa):
     # Sign up.
-    page.goto("/signup/")
-    page.fill("input[name=email]", "nora@example.com")
-    page.fill("input[name=password]", "a-long-pass-2026")
-    page.fill("input[name=first_name]", "Nora")
-    page.fill("input[name=last_name]", "Newman")
-    page.fill("input[name=phone]", "+447700900456")
-    page.fill("input[name=date_of_birth]", "1991-04-02")
-    with page.expect_navigation():
-        page.click("form button[type=submit], form input[type=submit]")
+    sign_up(
+        page,
+        email="nora@example.com",
+        password="a-long-pass-2026",
+        first_name="Nora",
+        last_name="Newman",
+        phone="+447700900456",
+        born="1991-04-02",
+    )
 
     # Find my treatment, then start the plan it recommends.
     page.goto("/find-my-treatment/")
