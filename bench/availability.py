@@ -34,7 +34,8 @@ def main() -> int:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from scheduling.availability import available_slots, forget_cached_answers
+    from scheduling.answer_cache import forget_cached_answers
+    from scheduling.availability import available_slots
 
     with throwaway_database() as database:
         print(f"database: {database}")

@@ -13,7 +13,7 @@ class SchedulingConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from scheduling import privacy
-        from scheduling.availability import schedule_changed
+        from scheduling.answer_cache import schedule_changed
         from scheduling.models import Appointment, Closure, Practitioner, Room, TimeOff, WorkingHours
         from treatments.models import Service
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from clients.models import User
 from clients.privacy import register_eraser, register_export_section
-from scheduling.availability import schedule_changed
+from scheduling.answer_cache import schedule_changed
 from scheduling.models import Appointment, Notification, PlanSession, SessionPhoto, TreatmentPlan
 
 

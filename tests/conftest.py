@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
-from scheduling.availability import forget_cached_answers
+from scheduling.answer_cache import forget_cached_answers
 from tests.factories import PractitionerFactory, RoomFactory, make_client
 from treatments.defaults import load_default_rules
 

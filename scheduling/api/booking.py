@@ -24,7 +24,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
-from scheduling.availability import Slot, answer_key, available_slots, cached_answer, remember_answer
+from scheduling.answer_cache import answer_key, cached_answer, remember_answer
+from scheduling.availability import Slot, available_slots
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Practitioner, TreatmentPlan
