@@ -23,7 +23,8 @@ from clients.selectors import age_problem
 from scheduling import outbox
 from scheduling.availability import Slot, slots_at
 from scheduling.errors import SchedulingError
-from scheduling.models import Appointment, Practitioner, TreatmentPlan
+from scheduling.models import Appointment, BookingPolicy, Practitioner, TreatmentPlan
+from scheduling.spacing import check_spacing
 from scheduling.windows import (
     Window,
     active_sessions,
@@ -133,11 +134,85 @@ def _free_slot(
 
 def _map_integrity(error: IntegrityError, *, session_number: int | None) -> SchedulingError:
     state = _sqlstate(error)
+    if state == EXCLUSION_VIOLATION and "appointment_no_client_overlap" in str(error):
+        return SchedulingError("client_busy", field="start")
     if state == EXCLUSION_VIOLATION:
         return SchedulingError("slot_taken", field="start")
     if state == UNIQUE_VIOLATION or "appointment_one_active_per_plan_session" in str(error) or "UNIQUE" in str(error):
         return SchedulingError("session_taken", number=session_number)
     raise error
+
+
+def _check_plan_service(*, plan: TreatmentPlan | None, service: Service) -> None:
+    """A plan session is a needling of the plan's area: its own service, or one covering the area."""
+    if plan is None or service.pk == plan.service_id:
+        return
+    if service.is_needling and service.areas.filter(pk=plan.area_id).exists():
+        return
+    raise SchedulingError(
+        "wrong_service_for_plan",
+        field="service",
+        plan=plan.concern.name.lower(),
+        area=plan.area.name.lower(),
+        service=plan.service.name,
+    )
+
+
+def _lock_client(client: User) -> None:
+    """Serialise this client's bookings: her spacing, diary and share are checked under it.
+
+    ``select_for_update`` on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers.
+    """
+    User.objects.select_for_update().filter(pk=client.pk).values_list("pk", flat=True).first()
+
+
+def _check_client_free(
+    *, client: User, start: dt.datetime, end: dt.datetime, exclude_appointment_id: int | None = None
+) -> None:
+    """She never holds two active appointments whose times overlap (``client_busy``, 409).
+
+    On PostgreSQL the exclusion constraint of migration 0004 holds this too, under any race.
+    """
+    busy = (
+        Appointment.objects.filter(client=client, status__in=Appointment.ACTIVE_STATUSES, start__lt=end, end__gt=start)
+        .exclude(pk=exclude_appointment_id)
+        .exists()
+    )
+    if busy:
+        raise SchedulingError("client_busy", field="start")
+
+
+def booking_limit(*, client: User) -> int:
+    """How many upcoming appointments she may hold online: the sessions left in her active
+    plans plus the spa's allowance (``BookingPolicy.extra_bookings``)."""
+    left = 0
+    for plan in TreatmentPlan.objects.filter(client=client, status=TreatmentPlan.Status.ACTIVE):
+        done = plan.appointments.filter(status=Appointment.Status.COMPLETED, session_number__isnull=False).count()
+        left += max(plan.sessions_planned - done, 0)
+    return left + BookingPolicy.current().extra_bookings
+
+
+def _check_fair_share(*, client: User, now: dt.datetime, staff: bool) -> None:
+    if staff:
+        return
+    held = Appointment.objects.filter(client=client, status=Appointment.Status.BOOKED, start__gte=now).count()
+    limit = booking_limit(client=client)
+    if held >= limit:
+        raise SchedulingError("too_many_bookings", count=held, limit=limit)
+
+
+def _plan_session(
+    *, plan: TreatmentPlan, start: dt.datetime, staff: bool, override_reason: str
+) -> tuple[TreatmentPlan, int, str]:
+    """The plan re-read under a lock, the session number to book and the window reason."""
+    plan = TreatmentPlan.objects.select_for_update().select_related("concern", "area").get(pk=plan.pk)
+    if plan.status != TreatmentPlan.Status.ACTIVE:
+        raise SchedulingError("plan_not_active", field="plan")
+    window = next_window(plan)
+    if window is None:
+        raise SchedulingError("plan_complete", field="plan")
+    reason = _check_window(window=window, start=start, staff=staff, override_reason=override_reason)
+    return plan, window.number, reason
 
 
 def book_appointment(
@@ -157,11 +232,14 @@ def book_appointment(
     ``durable=False`` lets a caller that owns the transaction book several appointments all or
     nothing (``plans.book_course``).
 
-    Staff (``booked_by.is_staff``) skip the minimum notice and may book a plan session outside
-    its window with an ``override_reason``; nobody skips screening or the depth limit. With no
+    Staff (``booked_by.is_staff``) skip the minimum notice and the client's share of the
+    calendar, and may book a plan session outside its window, or a needling closer to another
+    of the same area than the rule allows, with an ``override_reason`` (recorded). Nobody skips
+    screening, the depth limit, the plan's service or the client's own diary. With no
     ``practitioner`` ("anyone") the first free one by position is taken, and a free room.
-    Raises ``SchedulingError`` (``screening`` 403, ``outside_window`` 400, ``not_offered`` 400,
-    ``slot_taken`` 409, ...).
+    Raises ``SchedulingError`` (``screening`` 403, ``outside_window`` 400,
+    ``too_soon_after_needling`` 400, ``too_many_bookings`` 400, ``wrong_service_for_plan`` 400,
+    ``not_offered`` 400, ``slot_taken`` 409, ``client_busy`` 409, ...).
     """
     now = now or timezone.now()
     staff = booked_by.is_staff
@@ -172,24 +250,30 @@ def book_appointment(
     service = service or (plan.service if plan else None)
     if service is None:
         raise SchedulingError("not_offered", field="service")
+    _check_plan_service(plan=plan, service=service)
     check_client_may_book(client=client, now=now)
     _check_notice(start=start, now=now, staff=staff)
     _check_practitioner(practitioner=practitioner, service=service)
     _check_depth(practitioner=practitioner, plan=plan)
 
     with transaction.atomic(durable=durable):
-        session_number = None
-        reason = ""
+        _lock_client(client)
+        session_number, reason = None, ""
         if plan is not None:
-            # Re-read the plan inside the transaction: its sessions decide the window.
-            plan = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
-            if plan.status != TreatmentPlan.Status.ACTIVE:
-                raise SchedulingError("plan_not_active", field="plan")
-            window = next_window(plan)
-            if window is None:
-                raise SchedulingError("plan_complete", field="plan")
-            session_number = window.number
-            reason = _check_window(window=window, start=start, staff=staff, override_reason=override_reason)
+            plan, session_number, reason = _plan_session(
+                plan=plan, start=start, staff=staff, override_reason=override_reason
+            )
+        spacing_reason = check_spacing(
+            client_id=client.pk,
+            service=service,
+            plan=plan,
+            start=start,
+            session_number=session_number,
+            staff=staff,
+            override_reason=override_reason,
+        )
+        _check_fair_share(client=client, now=now, staff=staff)
+        _check_client_free(client=client, start=start, end=start + dt.timedelta(minutes=service.duration_minutes))
         slot = _free_slot(service=service, start=start, practitioner=practitioner, plan=plan, now=now, staff=staff)
         appointment = Appointment(
             client=client,
@@ -204,16 +288,21 @@ def book_appointment(
             booked_by=booked_by,
             created_at=now,
             window_override_reason=reason,
+            spacing_override_reason=spacing_reason,
         )
-        try:
-            # A savepoint: a lost race (exclusion constraint) must leave the transaction usable
-            # so the error can be reported cleanly.
-            with transaction.atomic():
-                appointment.save()
-        except IntegrityError as error:
-            raise _map_integrity(error, session_number=session_number) from error
+        _save(appointment)
         outbox.appointment_booked(appointment=appointment)
     return appointment
+
+
+def _save(appointment: Appointment) -> None:
+    """Insert or update in a savepoint: a lost race (an exclusion or unique constraint) must
+    leave the transaction usable so the error can be reported cleanly."""
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as error:
+        raise _map_integrity(error, session_number=appointment.session_number) from error
 
 
 def change_deadline(appointment: Appointment) -> dt.datetime:
@@ -274,6 +363,34 @@ def session_window(*, appointment: Appointment) -> Window | None:
     return window_after(plan, number=appointment.session_number, previous_start=previous.start)
 
 
+def _slot_for_move(
+    *, locked: Appointment, start: dt.datetime, practitioner: Practitioner | None, now: dt.datetime, staff: bool
+) -> Slot:
+    """The slot a booked appointment moves to. "Anyone" keeps her practitioner when free."""
+    plan = locked.plan
+    if practitioner is None:
+        kept = slots_at(
+            service=locked.service,
+            start=start,
+            practitioner=locked.practitioner_id,
+            min_depth_mm=plan.depth_min_mm if plan else None,
+            now=now,
+            enforce_notice=not staff,
+            exclude_appointment_id=locked.pk,
+        )
+        if kept:
+            return kept[0]
+    return _free_slot(
+        service=locked.service,
+        start=start,
+        practitioner=practitioner,
+        plan=plan,
+        now=now,
+        staff=staff,
+        exclude_appointment_id=locked.pk,
+    )
+
+
 def reschedule_appointment(
     *,
     appointment: Appointment,
@@ -287,8 +404,10 @@ def reschedule_appointment(
 
     The same row is updated in one transaction after the new slot is checked with this
     appointment left out of the busy set: the new time is held before the old one is freed, and
-    a failure leaves the old booking untouched. Later plan sessions now outside their window
-    are flagged for staff and the client.
+    a failure leaves the old booking untouched. The new time keeps her skin's spacing from
+    every other needling of the same area, and her plan's order, both ways (clients refused,
+    staff may override with a reason); later plan sessions now past their window's end are
+    flagged for staff and the client.
     """
     now = now or timezone.now()
     staff = by.is_staff
@@ -303,50 +422,36 @@ def reschedule_appointment(
     _check_depth(practitioner=practitioner, plan=appointment.plan)
 
     with transaction.atomic(durable=True):
+        _lock_client(appointment.client)
         locked = _lock_booked(appointment)
         plan = locked.plan
         reason = locked.window_override_reason
         window = session_window(appointment=locked) if plan is not None else None
         if window is not None:
             reason = _check_window(window=window, start=start, staff=staff, override_reason=override_reason)
-        query = {
-            "service": service,
-            "start": start,
-            "plan": plan,
-            "now": now,
-            "staff": staff,
-            "exclude_appointment_id": locked.pk,
-        }
-        slot = None
-        if practitioner is None:
-            # "Anyone": keep her practitioner when she is free at the new time.
-            kept = slots_at(
-                service=service,
-                start=start,
-                practitioner=locked.practitioner_id,
-                min_depth_mm=plan.depth_min_mm if plan else None,
-                now=now,
-                enforce_notice=not staff,
-                exclude_appointment_id=locked.pk,
-            )
-            slot = kept[0] if kept else None
-        slot = slot or _free_slot(practitioner=practitioner, **query)
+        spacing_reason = check_spacing(
+            client_id=locked.client_id,
+            service=service,
+            plan=plan,
+            start=start,
+            session_number=locked.session_number,
+            staff=staff,
+            override_reason=override_reason,
+            exclude_appointment_id=locked.pk,
+        )
+        end = start + dt.timedelta(minutes=service.duration_minutes)
+        _check_client_free(client=locked.client, start=start, end=end, exclude_appointment_id=locked.pk)
+        slot = _slot_for_move(locked=locked, start=start, practitioner=practitioner, now=now, staff=staff)
         previous_start = locked.start
-        room_id = locked.room_id if locked.room_id in slot.room_ids else slot.room_ids[0]
-        locked.start = slot.start
-        locked.end = slot.end
-        locked.blocked_until = slot.blocked_until
+        locked.start, locked.end, locked.blocked_until = slot.start, slot.end, slot.blocked_until
+        locked.room_id = locked.room_id if locked.room_id in slot.room_ids else slot.room_ids[0]
         locked.practitioner_id = slot.practitioner_id
-        locked.room_id = room_id
         locked.window_override_reason = reason
+        locked.spacing_override_reason = spacing_reason
         if plan is not None:
             # It moved back into its window (checked above): that flag no longer holds; others do.
             locked.staff_flag = without_window_flag(locked.staff_flag)
-        try:
-            with transaction.atomic():
-                locked.save()
-        except IntegrityError as error:
-            raise _map_integrity(error, session_number=locked.session_number) from error
+        _save(locked)
         if plan is not None:
             for flagged in flag_sessions_outside_windows(plan=plan):
                 outbox.appointment_flagged(appointment=flagged)

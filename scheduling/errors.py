@@ -59,6 +59,26 @@ class SchedulingError(DomainError):
         "age_unknown": _("Please add your date of birth to your profile before booking."),
         "not_your_appointment": _("That appointment is not yours."),
         "session_taken": _("Session %(number)s of this plan has just been booked."),
+        # One client, one skin (scheduling/spacing.py, booking.py).
+        "too_soon_after_needling": _(
+            "Your skin needs %(weeks)s weeks to heal after the needling on %(other)s on the same area. "
+            "The first date you may book is %(first)s."
+        ),
+        "too_close_to_needling": _(
+            "You have a needling of the same area on %(other)s, and your skin needs %(weeks)s weeks between "
+            "the two. The first date you may book is %(first)s."
+        ),
+        "after_next_session": _("This session must come before the next session of its plan."),
+        "client_busy": _("You already have an appointment at that time."),
+        "too_many_bookings": _(
+            "You already hold %(count)s upcoming appointments, the most you may book online (%(limit)s). "
+            "Please call the spa to book more."
+        ),
+        "wrong_service_for_plan": _(
+            "A session of your %(plan)s plan must be a needling of the %(area)s (for example %(service)s)."
+        ),
+        "idempotency_key_reused": _("This Idempotency-Key was already used for a different request."),
+        "request_in_progress": _("The same request is still being processed; try again in a moment."),
         # Outbox (scheduling/dispatch.py).
         "not_resendable": _("Only a failed message can be sent again; this one is %(status)s."),
     }
@@ -73,5 +93,8 @@ class SchedulingError(DomainError):
         "age_unknown": 403,
         "not_your_appointment": 403,
         "session_taken": 409,
+        "client_busy": 409,
+        "request_in_progress": 409,
+        "idempotency_key_reused": 422,
         "not_resendable": 409,
     }

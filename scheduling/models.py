@@ -222,6 +222,11 @@ class Appointment(models.Model):
     window_override_reason = models.CharField(
         max_length=300, blank=True, help_text=_("Why staff booked this plan session outside its window.")
     )
+    spacing_override_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=_("Why staff booked this needling closer to another of the same area than the rule allows."),
+    )
     staff_flag = models.CharField(
         max_length=300, blank=True, help_text=_("Something staff must look at (moved window, pre-visit answer).")
     )
@@ -243,9 +248,10 @@ class Appointment(models.Model):
                 name="appointment_one_active_per_plan_session",
             ),
         ]
-        # No double booking: on PostgreSQL two exclusion constraints (practitioner, room) over
-        # tstzrange(start, blocked_until, '[)') for active statuses; see migration
-        # 0002_no_double_booking. They are not declared here because SQLite has no equivalent.
+        # No double booking: on PostgreSQL exclusion constraints for active statuses, on the
+        # practitioner and the room over tstzrange(start, blocked_until, '[)') (migration
+        # 0002_no_double_booking) and on the client over tstzrange(start, "end", '[)') (0004).
+        # They are not declared here because SQLite has no equivalent.
         indexes = [
             # Availability reads appointments overlapping a range for all practitioners.
             models.Index(fields=["blocked_until", "start"], name="appointment_range"),
@@ -258,6 +264,62 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+
+class BookingPolicy(models.Model):
+    """The spa's booking limits, edited by the owner in the admin (one row)."""
+
+    extra_bookings = models.PositiveSmallIntegerField(
+        _("upcoming appointments beyond her plans"),
+        default=3,
+        validators=[MaxValueValidator(50)],
+        help_text=_(
+            "How many upcoming appointments a client may hold online beyond the sessions left in her "
+            "active plans. Staff are not limited."
+        ),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("booking policy")
+        verbose_name_plural = _("booking policy")
+        constraints = [models.CheckConstraint(name="booking_policy_single_row", condition=Q(pk=1))]
+
+    def __str__(self) -> str:
+        return str(_("Booking policy"))
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> BookingPolicy:
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a write sent with an ``Idempotency-Key`` (or a booking form's token).
+
+    A repeat from the same user with the same key gets this answer back and nothing is done
+    twice. ``status_code`` is null while the first request is still running.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    scope = models.CharField(max_length=200, help_text=_("Method and path of the first request."))
+    fingerprint = models.CharField(max_length=64, help_text=_("SHA-256 of the first request's body."))
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_one_per_user_key")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"
 
 
 class PlanSession(models.Model):

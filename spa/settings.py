@@ -221,6 +221,10 @@ CELERY_BEAT_SCHEDULE = {
 SPA_SLOT_STEP_MINUTES = 15
 SPA_MIN_NOTICE_HOURS = env.int("SPA_MIN_NOTICE_HOURS", default=2)
 SPA_HORIZON_DAYS = env.int("SPA_HORIZON_DAYS", default=180)
+# Rest between two needlings of an overlapping area when either is outside a plan (weeks).
+SPA_NEEDLING_MIN_WEEKS = env.int("SPA_NEEDLING_MIN_WEEKS", default=4)
+# Idempotency keys (and booking form tokens) are remembered this long.
+SPA_IDEMPOTENCY_KEEP_HOURS = 48
 SPA_CANCELLATION_CUTOFF_HOURS = env.int("SPA_CANCELLATION_CUTOFF_HOURS", default=24)
 SPA_INTAKE_VALIDITY_DAYS = env.int("SPA_INTAKE_VALIDITY_DAYS", default=183)
 SPA_MIN_AGE_YEARS = 18

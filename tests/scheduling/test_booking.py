@@ -287,7 +287,13 @@ def test_moving_a_session_later_flags_the_next_one_outside_its_window(alice, ann
     plan = make_plan(alice)
     first = book_appointment(client=alice, start=at(monday(), 10), plan=plan, booked_by=alice)
     second = book_appointment(client=alice, start=at(monday(5), 10), plan=plan, booked_by=alice)
-    reschedule_appointment(appointment=first, start=at(monday(3), 10), by=alice)
+    with pytest.raises(SchedulingError) as caught:
+        reschedule_appointment(appointment=first, start=at(monday(3), 10), by=alice)
+    assert caught.value.code == "too_close_to_needling"
+    assert f"up to {monday(1):%-d %B %Y}" in caught.value.message
+    reschedule_appointment(appointment=first, start=at(monday(3), 10), by=anna.user, override_reason="Her wedding")
+    first.refresh_from_db()
+    assert first.spacing_override_reason == "Her wedding"
     second.refresh_from_db()
     # Session 2 (week 5) is now only 2 weeks after session 1: outside its 4–6 week window.
     assert second.staff_flag.startswith("Outside its window")
