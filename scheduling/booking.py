@@ -263,6 +263,8 @@ def book_appointment(
             plan, session_number, reason = _plan_session(
                 plan=plan, start=start, staff=staff, override_reason=override_reason
             )
+        # Her own diary first: a repeated tap is told she is booked, not that her skin needs rest.
+        _check_client_free(client=client, start=start, end=start + dt.timedelta(minutes=service.duration_minutes))
         spacing_reason = check_spacing(
             client_id=client.pk,
             service=service,
@@ -273,7 +275,6 @@ def book_appointment(
             override_reason=override_reason,
         )
         _check_fair_share(client=client, now=now, staff=staff)
-        _check_client_free(client=client, start=start, end=start + dt.timedelta(minutes=service.duration_minutes))
         slot = _free_slot(service=service, start=start, practitioner=practitioner, plan=plan, now=now, staff=staff)
         appointment = Appointment(
             client=client,
@@ -429,6 +430,8 @@ def reschedule_appointment(
         window = session_window(appointment=locked) if plan is not None else None
         if window is not None:
             reason = _check_window(window=window, start=start, staff=staff, override_reason=override_reason)
+        end = start + dt.timedelta(minutes=service.duration_minutes)
+        _check_client_free(client=locked.client, start=start, end=end, exclude_appointment_id=locked.pk)
         spacing_reason = check_spacing(
             client_id=locked.client_id,
             service=service,
@@ -439,8 +442,6 @@ def reschedule_appointment(
             override_reason=override_reason,
             exclude_appointment_id=locked.pk,
         )
-        end = start + dt.timedelta(minutes=service.duration_minutes)
-        _check_client_free(client=locked.client, start=start, end=end, exclude_appointment_id=locked.pk)
         slot = _slot_for_move(locked=locked, start=start, practitioner=practitioner, now=now, staff=staff)
         previous_start = locked.start
         locked.start, locked.end, locked.blocked_until = slot.start, slot.end, slot.blocked_until

@@ -78,6 +78,7 @@ class SchedulingError(DomainError):
             "A session of your %(plan)s plan must be a needling of the %(area)s (for example %(service)s)."
         ),
         "idempotency_key_reused": _("This Idempotency-Key was already used for a different request."),
+        "bad_idempotency_key": _("An Idempotency-Key has 1 to %(max)s characters."),
         "request_in_progress": _("The same request is still being processed; try again in a moment."),
         # Outbox (scheduling/dispatch.py).
         "not_resendable": _("Only a failed message can be sent again; this one is %(status)s."),

@@ -54,3 +54,11 @@ def kick_dispatch() -> None:
         dispatch_due_notifications.apply_async(retry=False)
     except Exception:  # noqa: BLE001 - a broker outage must not break the booking that committed
         logger.warning("Outbox: could not reach the broker; the beat sweeper will send the due rows.", exc_info=True)
+
+
+@shared_task(ignore_result=True)
+def forget_old_idempotency_keys() -> int:
+    """Hourly: keys (and booking form tokens) older than ``SPA_IDEMPOTENCY_KEEP_HOURS`` go."""
+    from scheduling.idempotency import forget_old_keys
+
+    return forget_old_keys()

@@ -215,6 +215,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.dispatch_due_notifications",
         "schedule": 60.0,
     },
+    "forget-old-idempotency-keys": {
+        "task": "scheduling.tasks.forget_old_idempotency_keys",
+        "schedule": 3600.0,
+    },
 }
 
 # --- The spa's rules that are settings rather than admin-edited rows ----------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from scheduling.answer_cache import answer_key, cached_answer, remember_answer
 from scheduling.availability import Slot, available_slots
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
 from scheduling.errors import SchedulingError
+from scheduling.idempotency import Answer, run_once
 from scheduling.models import Appointment, Practitioner, TreatmentPlan
 from scheduling.selectors import appointments_for_user, get_appointment_for_user, get_plan_for_client
 from scheduling.windows import next_window
@@ -35,6 +37,37 @@ from spa.lib.time import local_day_bounds
 from treatments.models import Service
 
 MAX_RANGE_DAYS = 62
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Any unique string (a UUID). A repeat from the same user with the same key and body gets the "
+        "first answer back and nothing is done twice. Keys are kept 48 hours."
+    ),
+)
+
+
+def idempotent(request: Request, run: Callable[[], Response]) -> Response:
+    """``run()`` once per ``Idempotency-Key`` of this user (scheduling.idempotency); without the
+    header, simply ``run()``. A replayed answer carries ``Idempotent-Replayed: true``."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return run()
+
+    def answer() -> Answer:
+        response = run()
+        return Answer(status=response.status_code, body=response.data)
+
+    result = run_once(
+        user=request.user, key=key, scope=f"{request.method} {request.path}", payload=request.data, run=answer
+    )
+    response = Response(result.body, status=result.status)
+    if result.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
 
 
 class PractitionerRefSerializer(serializers.Serializer):
@@ -215,7 +248,7 @@ class BookingInput(serializers.Serializer):
         required=False, allow_null=True, min_value=1, max_value=2**31 - 1, help_text="Staff only: book for a client."
     )
     override_reason = serializers.CharField(
-        required=False, allow_blank=True, max_length=300, help_text="Staff only: why outside the plan's window."
+        required=False, allow_blank=True, max_length=300, help_text="Staff only: why a rule is overridden."
     )
 
     def validate_service(self, value: str) -> Service:
@@ -280,10 +313,14 @@ class AppointmentListView(_BookingThrottleMixin, APIView):
 
     @extend_schema(
         summary="Book an appointment at an offered start",
+        parameters=[IDEMPOTENCY_KEY],
         request=BookingInput,
         responses={201: AppointmentSerializer},
     )
     def post(self, request: Request) -> Response:
+        return idempotent(request, lambda: self._book(request))
+
+    def _book(self, request: Request) -> Response:
         form = BookingInput(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
@@ -321,13 +358,18 @@ class AppointmentCancelView(APIView):
 
     @extend_schema(
         summary="Cancel (clients until the cut-off; staff always, late ones recorded)",
+        parameters=[IDEMPOTENCY_KEY],
         request=None,
         responses=AppointmentSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
         appointment = get_appointment_for_user(request.user, pk)
-        cancel_appointment(appointment=appointment, by=request.user)
-        return Response(AppointmentSerializer(get_appointment_for_user(request.user, pk)).data)
+
+        def cancel() -> Response:
+            cancel_appointment(appointment=appointment, by=request.user)
+            return Response(AppointmentSerializer(get_appointment_for_user(request.user, pk)).data)
+
+        return idempotent(request, cancel)
 
 
 class AppointmentRescheduleView(_BookingThrottleMixin, APIView):
@@ -335,22 +377,27 @@ class AppointmentRescheduleView(_BookingThrottleMixin, APIView):
 
     @extend_schema(
         summary="Move to another offered start (clients until the cut-off)",
+        parameters=[IDEMPOTENCY_KEY],
         request=RescheduleInput,
         responses=AppointmentSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
         appointment = get_appointment_for_user(request.user, pk)
-        form = RescheduleInput(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
-        reschedule_appointment(
-            appointment=appointment,
-            start=data["start"],
-            practitioner=data.get("practitioner"),
-            by=request.user,
-            override_reason=data.get("override_reason", ""),
-        )
-        return Response(AppointmentSerializer(get_appointment_for_user(request.user, pk)).data)
+
+        def move() -> Response:
+            form = RescheduleInput(data=request.data)
+            form.is_valid(raise_exception=True)
+            data = form.validated_data
+            reschedule_appointment(
+                appointment=appointment,
+                start=data["start"],
+                practitioner=data.get("practitioner"),
+                by=request.user,
+                override_reason=data.get("override_reason", ""),
+            )
+            return Response(AppointmentSerializer(get_appointment_for_user(request.user, pk)).data)
+
+        return idempotent(request, move)
 
 
 urlpatterns = [

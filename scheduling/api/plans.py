@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clients.models import User
+from scheduling.api.booking import IDEMPOTENCY_KEY, idempotent
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, PlanSession, TreatmentPlan
 from scheduling.plans import (
@@ -296,19 +297,24 @@ class PlanCourseView(APIView):
 
     @extend_schema(
         summary="Book the proposed sessions together: all of them or none (409 if one was taken)",
+        parameters=[IDEMPOTENCY_KEY],
         request=CourseInput,
         responses={201: CourseBookedSerializer},
     )
     def post(self, request: Request, pk: int) -> Response:
         plan = _get_plan(request, pk)
-        data = CourseInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        items = [(s["number"], s["start"], s["practitioner"]) for s in data.validated_data["sessions"]]
-        booked = book_course(plan=plan, proposals=proposals_from(plan=plan, items=items), booked_by=request.user)
-        return Response(
-            {"appointments": [a.pk for a in booked], "plan": plan_payload(_get_plan(request, pk))},
-            status=status.HTTP_201_CREATED,
-        )
+
+        def book() -> Response:
+            data = CourseInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            items = [(s["number"], s["start"], s["practitioner"]) for s in data.validated_data["sessions"]]
+            booked = book_course(plan=plan, proposals=proposals_from(plan=plan, items=items), booked_by=request.user)
+            return Response(
+                {"appointments": [a.pk for a in booked], "plan": plan_payload(_get_plan(request, pk))},
+                status=status.HTTP_201_CREATED,
+            )
+
+        return idempotent(request, book)
 
 
 def _proposal_payload(proposal: Proposal) -> dict[str, Any]:

@@ -7,6 +7,7 @@ only the slots (the ``slots`` partial of the page). Another client's appointment
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,6 +31,7 @@ from scheduling.booking import (
 )
 from scheduling.errors import SchedulingError
 from scheduling.forms import PICKER_DAYS, ConfirmBookingForm, SlotChoiceForm, SlotQueryForm
+from scheduling.idempotency import Answer, run_once
 from scheduling.models import Appointment, Practitioner, TreatmentPlan
 from scheduling.selectors import get_appointment_for_client, get_plan_for_client, upcoming_and_past
 from scheduling.windows import Window, next_window
@@ -172,6 +174,36 @@ def book_service(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, f"{template}#slots" if _is_htmx(request) else template, context)
 
 
+def _book_once(
+    request: HttpRequest, *, form: ConfirmBookingForm, service: Service, plan: TreatmentPlan | None
+) -> Answer:
+    """Book what the form says, once per form token: a repeat (a double tap, the back button)
+    gets the first booking back instead of "that time has just been taken"."""
+    data = form.cleaned_data
+    practitioner = data["practitioner"]
+
+    def book() -> Answer:
+        appointment = book_appointment(
+            client=request.user,
+            service=service,
+            start=data["start"],
+            practitioner=practitioner,
+            plan=plan,
+            booked_by=request.user,
+        )
+        return Answer(status=201, body={"appointment": appointment.pk})
+
+    if not data.get("token"):
+        return book()
+    payload = {
+        "service": service.slug,
+        "start": data["start"].isoformat(),
+        "practitioner": practitioner.pk if practitioner else None,
+        "plan": plan.pk if plan else None,
+    }
+    return run_once(user=request.user, key=f"form:{data['token']}", scope="book_confirm", payload=payload, run=book)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def book_confirm(request: HttpRequest, slug: str) -> HttpResponse:
@@ -181,7 +213,10 @@ def book_confirm(request: HttpRequest, slug: str) -> HttpResponse:
         messages.warning(request, screening.explanation())
         return redirect(_intake_url(request.get_full_path()))
     plan = _plan_param(request)
-    form = ConfirmBookingForm(request.POST if request.method == "POST" else request.GET, user=request.user)
+    data = request.POST if request.method == "POST" else request.GET.copy()
+    if request.method == "GET":
+        data["token"] = uuid.uuid4().hex
+    form = ConfirmBookingForm(data, user=request.user)
     back = reverse("scheduling:book_service", args=[service.slug])
     if not form.is_valid():
         messages.error(request, "Please choose a time first.")
@@ -190,14 +225,7 @@ def book_confirm(request: HttpRequest, slug: str) -> HttpResponse:
     practitioner = form.cleaned_data["practitioner"]
     if request.method == "POST":
         try:
-            appointment = book_appointment(
-                client=request.user,
-                service=service,
-                start=start,
-                practitioner=practitioner,
-                plan=plan,
-                booked_by=request.user,
-            )
+            answer = _book_once(request, form=form, service=service, plan=plan)
         except SchedulingError as error:
             messages.error(request, error.message)
             if error.code in _PICK_AGAIN:
@@ -205,8 +233,10 @@ def book_confirm(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect(f"{back}?{urlencode(query)}")
             form.add_error(None, error.message)
         else:
-            when = timezone.localtime(appointment.start)
-            messages.success(request, f"Booked: {service.name} on {when:%A %-d %B at %H:%M}.")
+            appointment = Appointment.objects.get(pk=answer.body["appointment"])
+            if not answer.replayed:
+                when = timezone.localtime(appointment.start)
+                messages.success(request, f"Booked: {service.name} on {when:%A %-d %B at %H:%M}.")
             return redirect("scheduling:appointment_detail", pk=appointment.pk)
     context = {
         "service": service,

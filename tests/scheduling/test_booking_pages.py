@@ -4,6 +4,7 @@ detail, cancel, reschedule. Bob never sees or changes Alice's things."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -99,6 +100,22 @@ def test_confirm_then_book_then_see_the_detail(client, alice, anna, face):
     assert response["Location"] == reverse("scheduling:appointment_detail", args=[appointment.pk])
     detail = client.get(response["Location"]).content.decode()
     assert "Cancel" in detail and "Reschedule" in detail
+
+
+def test_a_repeated_book_it_shows_her_booking_not_a_taken_slot(client, alice, anna, face):
+    client.force_login(alice)
+    page = client.get(confirm_url(at(monday(), 10))).content.decode()
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1)
+    assert "data-once" in page
+    url = reverse("scheduling:book_confirm", args=["microneedling-face"])
+    posted = {"start": at(monday(), 10).isoformat(), "token": token}
+    first = client.post(url, posted)
+    second = client.post(url, posted, follow=True)
+    appointment = Appointment.objects.get(client=alice)
+    assert first["Location"] == reverse("scheduling:appointment_detail", args=[appointment.pk])
+    assert second.redirect_chain[-1][0] == first["Location"]
+    html = second.content.decode()
+    assert "taken" not in html and "Cancel" in html
 
 
 def test_a_slot_taken_meanwhile_sends_her_back_with_a_message_not_an_error(client, alice, bob, anna, face):
