@@ -19,6 +19,7 @@ from clients.models import User
 from scheduling import outbox
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Closure, Practitioner, TimeOff, WorkingHours
+from scheduling.windows import flag_sessions_outside_windows, give_back_session
 from spa.lib.time import local_date
 
 
@@ -52,7 +53,8 @@ def check_in_appointment(*, appointment: Appointment, by: User, now: dt.datetime
 
 def mark_no_show(*, appointment: Appointment, by: User, now: dt.datetime | None = None) -> Appointment:
     """Record that the client did not come. Only a ``booked`` appointment whose start has passed;
-    its pending reminders are withdrawn in the same transaction."""
+    its pending reminders are withdrawn in the same transaction. A plan session is not used up:
+    the plan's later bookings move up one session number (``windows.give_back_session``)."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         current = _locked(appointment)
@@ -64,6 +66,10 @@ def mark_no_show(*, appointment: Appointment, by: User, now: dt.datetime | None 
         current.status = Appointment.Status.NO_SHOW
         _save_with_history(current, by=by, fields=["status"])
         outbox.appointment_no_show(appointment=current)
+        if current.plan_id is not None:
+            give_back_session(missed=current)
+            for flagged in flag_sessions_outside_windows(plan=current.plan):
+                outbox.appointment_flagged(appointment=flagged)
     return current
 
 

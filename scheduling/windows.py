@@ -143,3 +143,25 @@ def flag_sessions_outside_windows(*, plan: TreatmentPlan) -> list[Appointment]:
             appointment.save(update_fields=["staff_flag"])
             flagged.append(appointment)
     return flagged
+
+
+def give_back_session(*, missed: Appointment) -> list[Appointment]:
+    """A no-show does not use up a session: the plan's later booked sessions move up one number.
+
+    Session N was missed, so the booking of session N+1 becomes session N, and so on; the last
+    session is "to book" again, with its window from the session before it. Nothing moves in
+    time. Returns the appointments renumbered. Call it inside the transaction that recorded the
+    no-show (the missed appointment no longer active, so its number is free).
+    """
+    if missed.plan_id is None or missed.session_number is None:
+        return []
+    later = list(
+        Appointment.objects.filter(
+            plan_id=missed.plan_id, status=Appointment.Status.BOOKED, session_number__gt=missed.session_number
+        ).order_by("session_number")
+    )
+    for appointment in later:
+        # In ascending order each number below is already free (one active row per session).
+        appointment.session_number -= 1
+        appointment.save(update_fields=["session_number"])
+    return later
