@@ -251,7 +251,8 @@ DEMO_REGULARS = [
     ("grace@demo.spa", "Grace", "Kim", "consultation", 3, 9, "ben@demo.spa"),
     ("hannah@demo.spa", "Hannah", "Wright", "microneedling-body", 6, 15, "anna@demo.spa"),
     ("leila@demo.spa", "Leila", "Haddad", "microneedling-face", 9, 10, "anna@demo.spa"),
-    ("maya@demo.spa", "Maya", "Patel", "microneedling-face", 13, 16, "ben@demo.spa"),
+    # Her face needs four weeks' rest after day 1: her second visit is for her body.
+    ("maya@demo.spa", "Maya", "Patel", "microneedling-body", 13, 16, "anna@demo.spa"),
     ("sofia@demo.spa", "Sofia", "Rossi", "consultation", 17, 12, "ben@demo.spa"),
 ]
 

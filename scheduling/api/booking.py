@@ -32,6 +32,7 @@ from scheduling.errors import SchedulingError
 from scheduling.idempotency import Answer, run_once
 from scheduling.models import Appointment, Practitioner, TreatmentPlan
 from scheduling.selectors import appointments_for_user, get_appointment_for_user, get_plan_for_client
+from scheduling.spacing import personal_filter
 from scheduling.windows import next_window
 from spa.lib.time import local_day_bounds
 from treatments.models import Service
@@ -94,6 +95,12 @@ class AvailabilityQuery(serializers.Serializer):
     plan = serializers.IntegerField(
         required=False, min_value=1, max_value=2**31 - 1, help_text="Only this plan's next window."
     )
+    client = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="Staff: only times this client may book (her spacing and diary). A signed-in client always.",
+    )
 
     def validate_service(self, value: str) -> Service:
         service = Service.objects.filter(slug=value, active=True).first()
@@ -127,10 +134,11 @@ class AvailabilityView(APIView):
     )
     def get(self, request: Request) -> HttpResponse:
         now = timezone.now()
+        personal = request.user.is_authenticated and (not request.user.is_staff or "client" in request.query_params)
         # A public question (no plan) is answered from the cache by its raw parameters before any
         # validation or query: the same text at the same schedule version gets the same answer.
         raw_key = None
-        if "plan" not in request.query_params:
+        if "plan" not in request.query_params and not personal:
             raw = tuple(request.query_params.get(name) for name in ("service", "start", "end", "practitioner"))
             raw_key = answer_key(("raw", *raw), now=now)
             body = cached_answer(raw_key)
@@ -139,8 +147,7 @@ class AvailabilityView(APIView):
         query = AvailabilityQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        window = None
-        min_depth = None
+        plan, window, min_depth = None, None, None
         service = data.get("service")
         if "plan" in data:
             # Only its owner (or staff) may ask about a plan; anybody else gets a 404.
@@ -151,17 +158,9 @@ class AvailabilityView(APIView):
                 raise SchedulingError(code, field="plan")
             min_depth = plan.depth_min_mm
             service = service or plan.service
-        parts = (
-            service.pk,
-            data["start"],
-            data["end"],
-            data["practitioner"].pk if data.get("practitioner") else None,
-            (window.start, window.end) if window else None,
-            min_depth,
-        )
 
-        def compute() -> bytes:
-            slots = available_slots(
+        def find() -> list[Slot]:
+            return available_slots(
                 service=service,
                 start_date=data["start"],
                 end_date=data["end"],
@@ -170,16 +169,45 @@ class AvailabilityView(APIView):
                 min_depth_mm=min_depth,
                 now=now,
             )
-            return json.dumps(_availability_body(slots), separators=(",", ":")).encode()
 
+        if personal:
+            client_id = _asked_for(request, data)
+            suits = personal_filter(
+                client_id=client_id, service=service, plan=plan, session_number=window.number if window else None
+            )
+            slots = [slot for slot in find() if suits(slot)]
+            return HttpResponse(_availability_json(slots), content_type="application/json")
+        parts = (
+            service.pk,
+            data["start"],
+            data["end"],
+            data["practitioner"].pk if data.get("practitioner") else None,
+            (window.start, window.end) if window else None,
+            min_depth,
+        )
         key = answer_key(parts, now=now)
         body = cached_answer(key)
         if body is None:
-            body = compute()
+            body = _availability_json(find())
             remember_answer(key, body)
         if raw_key:
             remember_answer(raw_key, body)
         return HttpResponse(body, content_type="application/json")
+
+
+def _asked_for(request: Request, data: dict[str, Any]) -> int:
+    """The client whose spacing and diary shape the answer: herself, or staff's ``client``."""
+    if not request.user.is_staff:
+        if data.get("client") not in (None, request.user.pk):
+            raise serializers.ValidationError({"client": ["Only staff ask for another client."]})
+        return request.user.pk
+    if not get_user_model().objects.filter(pk=data["client"], is_active=True).exists():
+        raise serializers.ValidationError({"client": ["Unknown client."]})
+    return data["client"]
+
+
+def _availability_json(slots: list[Slot]) -> bytes:
+    return json.dumps(_availability_body(slots), separators=(",", ":")).encode()
 
 
 def _availability_body(slots: list[Slot]) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from scheduling.forms import PICKER_DAYS, ConfirmBookingForm, SlotChoiceForm, Sl
 from scheduling.idempotency import Answer, run_once
 from scheduling.models import Appointment, Practitioner, TreatmentPlan
 from scheduling.selectors import get_appointment_for_client, get_plan_for_client, upcoming_and_past
+from scheduling.spacing import personal_filter
 from scheduling.windows import Window, next_window
 from spa.lib.time import local_date
 from treatments.models import Service
@@ -70,9 +71,14 @@ def picker_context(
     plan: TreatmentPlan | None,
     exclude_appointment_id: int | None = None,
     moving: Appointment | None = None,
+    client_id: int | None = None,
 ) -> dict[str, Any]:
     """The day picker: PICKER_DAYS days with their number of free times, and the chosen day's
-    slots ("anyone": one per time, the first free practitioner). One availability call."""
+    slots ("anyone": one per time, the first free practitioner). One availability call.
+
+    With ``client_id``, only times that client may book: none on a day her skin needs rest
+    from another needling of the area, none while she is booked elsewhere (scheduling.spacing).
+    """
     today = timezone.localdate()
     window: Window | None = next_window(plan) if plan else None
     min_depth = plan.depth_min_mm if plan else None
@@ -94,6 +100,15 @@ def picker_context(
         min_depth_mm=min_depth,
         exclude_appointment_id=exclude_appointment_id,
     )
+    if client_id is not None:
+        suits = personal_filter(
+            client_id=client_id,
+            service=service,
+            plan=moving.plan if moving is not None else plan,
+            session_number=moving.session_number if moving is not None else (window.number if window else None),
+            exclude_appointment_id=exclude_appointment_id,
+        )
+        slots = [slot for slot in slots if suits(slot)]
     by_day: dict[dt.date, list[Slot]] = {}
     for slot in slots:
         by_day.setdefault(slot.start.date(), []).append(slot)
@@ -167,7 +182,12 @@ def book_service(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         day, practitioner = timezone.localdate(), None
     context = picker_context(
-        service=service, day=day, day_given=bool(request.GET.get("day")), practitioner=practitioner, plan=plan
+        service=service,
+        day=day,
+        day_given=bool(request.GET.get("day")),
+        practitioner=practitioner,
+        plan=plan,
+        client_id=request.user.pk if request.user.is_authenticated and not request.user.is_staff else None,
     )
     context.update({"form": _shown_form(form, context, service=service), "mode": "book"})
     template = "scheduling/booking/service.html"
@@ -329,6 +349,7 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         plan=None,
         exclude_appointment_id=appointment.pk,
         moving=appointment,
+        client_id=appointment.client_id,
     )
     context.update(
         {

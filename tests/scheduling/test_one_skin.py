@@ -235,3 +235,49 @@ def test_a_plan_session_must_be_a_needling_of_the_plans_area(alice, anna, body, 
     anna.services.add(face_neck)
     booked = book_appointment(client=alice, service=face_neck, start=at(monday(), 10), plan=plan, booked_by=alice)
     assert booked.session_number == 1
+
+
+# --- Availability offers only what she may book ------------------------------------------------
+
+
+def _days_offered(response) -> set[dt.date]:  # noqa: ANN001
+    assert response.status_code == 200, response.content
+    return {dt.datetime.fromisoformat(s["start"]).date() for s in response.json()["slots"]}
+
+
+def test_availability_for_a_signed_in_client_leaves_out_the_days_her_skin_rests(alice, anna, face):
+    from rest_framework.test import APIClient
+
+    booked = book_appointment(client=alice, service=face, start=at(monday(2), 10), booked_by=alice)
+    start, end = monday(), monday() + dt.timedelta(days=55)
+    params = {"service": "microneedling-face", "start": start.isoformat(), "end": end.isoformat()}
+    public = _days_offered(APIClient().get("/api/v1/availability", params))
+    api = APIClient()
+    api.force_authenticate(alice)
+    hers = _days_offered(api.get("/api/v1/availability", params))
+    resting = {d for d in public if abs((d - monday(2)).days) < 28}
+    assert resting and not (hers & resting)
+    assert hers == public - resting
+    staff = APIClient()
+    staff.force_authenticate(anna.user)
+    assert _days_offered(staff.get("/api/v1/availability", {**params, "client": alice.pk})) == hers
+    assert _days_offered(staff.get("/api/v1/availability", params)) == public
+    # Her own booked time is not offered to her on the body service either (she is busy then).
+    anna.services.add(Service.objects.get(slug="microneedling-body"))
+    day = monday(2)
+    body_params = {"service": "microneedling-body", "start": day.isoformat(), "end": day.isoformat()}
+    starts = {s["start"] for s in api.get("/api/v1/availability", body_params).json()["slots"]}
+    assert booked.start.isoformat() not in starts
+
+
+def test_the_booking_page_shows_her_no_time_that_breaks_her_spacing(client, alice, anna, face):
+    from django.urls import reverse
+
+    book_appointment(client=alice, service=face, start=at(monday(), 10), booked_by=alice)
+    client.force_login(alice)
+    url = reverse("scheduling:book_service", args=["microneedling-face"])
+    page = client.get(url, {"day": (monday() + dt.timedelta(days=1)).isoformat()}).content.decode()
+    assert "confirm/?start=" not in page
+    client.logout()
+    public = client.get(url, {"day": (monday() + dt.timedelta(days=1)).isoformat()}).content.decode()
+    assert "confirm/?start=" in public

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import timezone
 
 from clients.models import ConsentSignature, IntakeSubmission
@@ -63,3 +65,33 @@ def test_the_demo_diary_has_bookings_over_the_coming_weeks_and_a_second_load_add
     count = Appointment.objects.count()
     load_demo()
     assert Appointment.objects.count() == count
+
+
+def test_the_demo_spa_keeps_every_booking_rule(rules):
+    from django.core.management import call_command
+
+    from scheduling.audit import booking_breaches
+
+    load_demo()
+    assert Appointment.objects.filter(client__email="maya@demo.spa").count() == 2
+    assert booking_breaches(overrides=True) == []
+    call_command("check_bookings")  # raises CommandError on any breach
+
+
+def test_check_bookings_lists_a_needling_that_breaks_the_spacing(rules, anna, alice, capsys):
+    import pytest
+    from django.core.management import CommandError, call_command
+
+    from tests.factories import AppointmentFactory
+    from tests.scheduling.booking_support import at, monday
+    from treatments.models import Service
+
+    face = Service.objects.get(slug="microneedling-face")
+    AppointmentFactory(client=alice, practitioner=anna, service=face, start=at(monday(), 10))
+    late = AppointmentFactory(
+        client=alice, practitioner=anna, service=face, start=at(monday(1) + dt.timedelta(days=2), 10)
+    )
+    with pytest.raises(CommandError, match="2 appointment"):
+        call_command("check_bookings")
+    out = capsys.readouterr().out
+    assert f"#{late.pk}" in out and "too_soon_after_needling" in out
