@@ -70,3 +70,19 @@ def get_plan_for_client(user: User, pk: int) -> TreatmentPlan:
         return plans.get(pk=pk)
     except TreatmentPlan.DoesNotExist:
         raise Http404("No such plan.") from None
+
+
+def rule_overrides(*, client: User | None = None, since: dt.datetime | None = None) -> QuerySet[Appointment]:
+    """Active appointments booked against a rule by staff with a recorded reason (outside a plan
+    window, or closer to another needling of the area than the rule): for the client record and
+    the owner's dashboard."""
+    rows = (
+        _appointments()
+        .filter(status__in=Appointment.ACTIVE_STATUSES)
+        .exclude(spacing_override_reason="", window_override_reason="")
+    )
+    if client is not None:
+        rows = rows.filter(client=client)
+    if since is not None:
+        rows = rows.filter(start__gte=since)
+    return rows.select_related("booked_by").order_by("start")

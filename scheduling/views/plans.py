@@ -45,6 +45,7 @@ from scheduling.plans import (
     start_plan,
     suggested_depth,
 )
+from scheduling.selectors import rule_overrides
 from spa.lib.access import staff_required
 from spa.lib.time import local_date
 from treatments.errors import TreatmentsError
@@ -265,7 +266,8 @@ def staff_client_plans(request: HttpRequest, pk: int) -> HttpResponse:
         for plan in plans
     ]
     today = local_date(timezone.now()).isoformat()
-    return render(request, "scheduling/plans/staff_client.html", {"client": client, "rows": rows, "today": today})
+    context = {"client": client, "rows": rows, "today": today, "overrides": rule_overrides(client=client)}
+    return render(request, "scheduling/plans/staff_client.html", context)
 
 
 def _staff_plan(pk: int) -> TreatmentPlan:

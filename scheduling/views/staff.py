@@ -25,7 +25,7 @@ from scheduling.availability import available_slots
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Closure, Practitioner, TimeOff, WorkingHours
-from scheduling.selectors import get_appointment_for_user
+from scheduling.selectors import get_appointment_for_user, rule_overrides
 from scheduling.staff_forms import (
     ClientSearchForm,
     ClosureForm,
@@ -401,7 +401,9 @@ def closure_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_GET
 def owner_dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "scheduling/staff/dashboard.html", {"dashboard": dashboard.owner_dashboard()})
+    since = timezone.now() - dt.timedelta(days=30)
+    context = {"dashboard": dashboard.owner_dashboard(), "overrides": rule_overrides(since=since)[:50]}
+    return render(request, "scheduling/staff/dashboard.html", context)
 
 
 # --- Calendar files ------------------------------------------------------------------------------

@@ -281,3 +281,18 @@ def test_the_booking_page_shows_her_no_time_that_breaks_her_spacing(client, alic
     client.logout()
     public = client.get(url, {"day": (monday() + dt.timedelta(days=1)).isoformat()}).content.decode()
     assert "confirm/?start=" in public
+
+
+def test_a_staff_override_is_shown_on_the_client_record_and_the_owners_dashboard(client, alice, anna, owner, face):
+    from django.urls import reverse
+
+    book_appointment(client=alice, service=face, start=at(monday(), 10), booked_by=alice)
+    book_appointment(
+        client=alice, service=face, start=at(monday(2), 10), booked_by=anna.user, override_reason="Bridal package"
+    )
+    client.force_login(owner)
+    record = client.get(reverse("scheduling:staff_client_plans", args=[alice.pk])).content.decode()
+    dashboard = client.get(reverse("scheduling:staff_dashboard")).content.decode()
+    for page in (record, dashboard):
+        assert "Rules overridden by staff" in page
+        assert "Bridal package" in page and "Rest between needlings" in page
