@@ -25,6 +25,7 @@ from scheduling.dispatch import resend_notification
 from scheduling.errors import SchedulingError
 from scheduling.models import (
     Appointment,
+    BookingPolicy,
     Closure,
     Notification,
     PlanSession,
@@ -185,6 +186,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         "cancelled_by",
         "late_cancellation",
         "window_override_reason",
+        "spacing_override_reason",
         "staff_page",
     ]
     fields = [*readonly_fields[:-1], "staff_flag", "notes", "staff_page"]
@@ -212,6 +214,19 @@ class AppointmentAdmin(SimpleHistoryAdmin):
     cancel = admin.action(description="Cancel the selected appointments")(
         _appointment_action(cancel_appointment, "%(count)s appointment(s) cancelled (late ones recorded).")
     )
+
+
+@admin.register(BookingPolicy)
+class BookingPolicyAdmin(SimpleHistoryAdmin):
+    """One row: the owner's booking limits (``BookingPolicy.current()`` creates it with defaults)."""
+
+    list_display = ["__str__", "extra_bookings"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not BookingPolicy.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: BookingPolicy | None = None) -> bool:
+        return False
 
 
 class PlanSessionInline(admin.TabularInline):

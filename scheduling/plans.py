@@ -24,6 +24,7 @@ from scheduling.availability import Slot, available_slots
 from scheduling.booking import book_appointment, cancel_appointment
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, PlanSession, Practitioner, SessionPhoto, TreatmentPlan
+from scheduling.spacing import personal_filter
 from scheduling.windows import (
     Window,
     active_appointments_prefetch,
@@ -232,6 +233,31 @@ def _pick(
     return min(pool, key=lambda s: (abs((s.start - ideal).total_seconds()), s.start)), False
 
 
+def _candidates(*, plan: TreatmentPlan, number: int, window: Window, today: dt.date, now: dt.datetime) -> list[Slot]:
+    """Free times for session ``number`` that suit her: inside its window, or for a first
+    session the first pages of FIRST_SESSION_SEARCH_DAYS days that have any; none on a day her
+    skin rests from another needling, none while she is booked (scheduling.spacing)."""
+    suits = personal_filter(client_id=plan.client_id, service=plan.service, plan=plan, session_number=number)
+    if window.start is not None:
+        pages = [(window.start, window.end)]
+    else:
+        days = FIRST_SESSION_SEARCH_DAYS
+        pages = [(today + dt.timedelta(days=days * n), today + dt.timedelta(days=days * (n + 1) - 1)) for n in range(4)]
+    for start_date, end_date in pages:
+        slots = available_slots(
+            service=plan.service,
+            start_date=start_date,
+            end_date=end_date,
+            window=window,
+            min_depth_mm=plan.depth_min_mm,
+            now=now,
+        )
+        slots = [slot for slot in slots if suits(slot)]
+        if slots:
+            return slots
+    return []
+
+
 def propose_course(
     *, plan: TreatmentPlan, practitioner: Practitioner | None = None, now: dt.datetime | None = None
 ) -> list[Proposal]:
@@ -265,21 +291,11 @@ def propose_course(
         before = previous.get(number - 1)
         window = window_after(plan, number=number, previous_start=before[0] if before else None)
         preferred = practitioner.pk if practitioner is not None else (before[1] if before else None)
-        if window.start is None:
-            start_date, end_date = today, today + dt.timedelta(days=FIRST_SESSION_SEARCH_DAYS - 1)
-            anchor = ideal = None
-        else:
-            start_date, end_date = window.start, window.end
+        anchor = ideal = None
+        if window.start is not None:
             anchor = before[0]
             ideal = local_datetime(window.start, anchor.astimezone(spa_zone()).time())
-        slots = available_slots(
-            service=plan.service,
-            start_date=start_date,
-            end_date=end_date,
-            window=window,
-            min_depth_mm=plan.depth_min_mm,
-            now=now,
-        )
+        slots = _candidates(plan=plan, number=number, window=window, today=today, now=now)
         picked = _pick(slots, practitioner_id=preferred, anchor=anchor, ideal=ideal)
         if picked is None:
             raise SchedulingError("no_slot_in_window", number=number, window=window.describe())

@@ -296,3 +296,25 @@ def test_a_staff_override_is_shown_on_the_client_record_and_the_owners_dashboard
     for page in (record, dashboard):
         assert "Rules overridden by staff" in page
         assert "Bridal package" in page and "Rest between needlings" in page
+
+
+def test_the_owner_sets_the_allowance_in_the_admin(client, alice, anna, owner, consultation):
+    client.force_login(owner)
+    response = client.post("/admin/scheduling/bookingpolicy/add/", {"extra_bookings": "1"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert BookingPolicy.current().extra_bookings == 1
+    assert client.get("/admin/scheduling/bookingpolicy/add/").status_code == 403  # one row only
+    book_appointment(client=alice, service=consultation, start=at(monday(), 10), booked_by=alice)
+    refused("too_many_bookings", client=alice, service=consultation, start=at(monday(), 11), booked_by=alice)
+
+
+def test_the_whole_course_proposal_keeps_her_rest_from_other_needlings(alice, anna, face):
+    from scheduling.plans import propose_course
+
+    # A face needling outside the plan in two weeks: session 1 of the cheeks plan must keep
+    # four weeks from it, so not before it either.
+    other = book_appointment(client=alice, service=face, start=at(monday(2), 10), booked_by=alice)
+    plan = make_plan(alice)
+    proposals = propose_course(plan=plan)
+    first = proposals[0]
+    assert abs((first.start.date() - other.start.date()).days) >= 28
