@@ -8,6 +8,7 @@ need ``is_staff``. Every rule is in ``scheduling.plans``.
 from __future__ import annotations
 
 import mimetypes
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_POST
 from clients.models import AuditEntry, User
 from clients.services import record_access
 from scheduling.errors import SchedulingError
+from scheduling.idempotency import Answer, run_once
 from scheduling.models import Appointment, PlanSession, SessionPhoto, TreatmentPlan
 from scheduling.plan_forms import (
     CourseForm,
@@ -127,6 +129,21 @@ def my_plan(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _book_course_once(request: HttpRequest, *, plan: TreatmentPlan, form: CourseForm) -> Answer:
+    """Book the posted course once per page token (a double submit gets the first answer)."""
+    items = form.cleaned_data["slot"]
+
+    def book() -> Answer:
+        booked = book_course(plan=plan, proposals=proposals_from(plan=plan, items=items), booked_by=request.user)
+        return Answer(status=201, body={"appointments": [a.pk for a in booked]})
+
+    token = form.cleaned_data.get("token")
+    if not token:
+        return book()
+    payload = {"plan": plan.pk, "slots": [[n, start.isoformat(), p] for n, start, p in items]}
+    return run_once(user=request.user, key=f"form:{token}", scope="plan_course", payload=payload, run=book)
+
+
 @login_required
 def plan_course(request: HttpRequest, pk: int) -> HttpResponse:
     """Every remaining session at once: GET proposes the times, POST books them all or none."""
@@ -137,13 +154,14 @@ def plan_course(request: HttpRequest, pk: int) -> HttpResponse:
         form = CourseForm(request.POST)
         if form.is_valid():
             try:
-                proposals = proposals_from(plan=plan, items=form.cleaned_data["slot"])
-                booked = book_course(plan=plan, proposals=proposals, booked_by=request.user)
+                answer = _book_course_once(request, plan=plan, form=form)
             except SchedulingError as error:
                 error_message = error.message
                 proposals = []
             else:
-                messages.success(request, f"{len(booked)} sessions booked. We'll remind you before each one.")
+                if not answer.replayed:
+                    count = len(answer.body["appointments"])
+                    messages.success(request, f"{count} sessions booked. We'll remind you before each one.")
                 return redirect("scheduling:my_plan", pk=plan.pk)
         else:
             error_message = " ".join(form.errors.get("slot", [])) or "Please look at the times again."
@@ -155,7 +173,7 @@ def plan_course(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "scheduling/plans/course.html",
-        {"plan": plan, "proposals": proposals, "error_message": error_message},
+        {"plan": plan, "proposals": proposals, "error_message": error_message, "token": uuid.uuid4().hex},
         status=400 if error_message and request.method == "POST" else 200,
     )
 

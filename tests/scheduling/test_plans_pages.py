@@ -156,6 +156,24 @@ def test_she_books_the_whole_course_in_one_step(client, alice, anna):
     assert sorted(plan.appointments.values_list("session_number", flat=True)) == [1, 2, 3, 4]
 
 
+def test_a_repeated_course_submit_books_it_once(client, alice, anna):
+    plan = deep_acne_plan(alice)
+    client.force_login(alice)
+    url = reverse("scheduling:plan_course", args=[plan.pk])
+    page = client.get(url)
+    assert "data-once" in page.content.decode()
+    slots = page.context["proposals"]
+    data = {
+        "slot": [f"{p.number}|{p.start.isoformat()}|{p.practitioner.pk}" for p in slots],
+        "token": page.context["token"],
+    }
+    first = client.post(url, data)
+    second = client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"]
+    assert plan.appointments.count() == 4
+
+
 def test_a_course_with_a_taken_time_books_nothing(client, alice, bob, anna):
     from tests.factories import AppointmentFactory
 
