@@ -318,3 +318,40 @@ def test_the_whole_course_proposal_keeps_her_rest_from_other_needlings(alice, an
     proposals = propose_course(plan=plan)
     first = proposals[0]
     assert abs((first.start.date() - other.start.date()).days) >= 28
+
+
+# --- Through the API ----------------------------------------------------------------------------
+
+
+def test_the_api_answers_each_refusal_with_its_code(alice, anna, face):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(alice)
+    plan = make_plan(alice)
+
+    def post(**data: object):  # noqa: ANN202
+        return api.post("/api/v1/appointments", data, format="json")
+
+    assert post(service="microneedling-face", start=at(monday(), 10).isoformat()).status_code == 201
+    soon = post(service="microneedling-face", start=at(monday(1), 14).isoformat())
+    assert (soon.status_code, soon.json()["code"]) == (400, "too_soon_after_needling")
+    assert soon.json()["detail"].endswith(f"{day_text(monday() + dt.timedelta(weeks=4))}.")
+    wrong = post(service="consultation", plan=plan.pk, start=at(monday(1), 10).isoformat())
+    assert (wrong.status_code, wrong.json()["code"]) == (400, "wrong_service_for_plan")
+    busy = post(service="consultation", start=at(monday(), 10, 15).isoformat())
+    assert (busy.status_code, busy.json()["code"]) == (409, "client_busy")
+    staff = APIClient()
+    staff.force_authenticate(anna.user)
+    overridden = staff.post(
+        "/api/v1/appointments",
+        {
+            "service": "microneedling-face",
+            "start": at(monday(1), 14).isoformat(),
+            "client": alice.pk,
+            "override_reason": "Event next week",
+        },
+        format="json",
+    )
+    assert overridden.status_code == 201, overridden.json()
+    assert Appointment.objects.get(pk=overridden.json()["id"]).spacing_override_reason == "Event next week"
