@@ -12,7 +12,7 @@ class SchedulingConfig(AppConfig):
         # (clients cannot import scheduling, so scheduling registers itself).
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from scheduling import privacy
+        from scheduling import privacy, tasks  # noqa: F401 - registers the Celery tasks (outbox kicks by name)
         from scheduling.answer_cache import schedule_changed
         from scheduling.models import Appointment, Closure, Practitioner, Room, TimeOff, WorkingHours
         from treatments.models import Service

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
@@ -34,6 +35,9 @@ from spa.lib.time import local_datetime, local_now
 from treatments.models import CareStep, MessageTemplate, ReminderRule
 
 logger = logging.getLogger(__name__)
+
+#: The sweeper (``scheduling.tasks.dispatch_due_notifications``), sent by name.
+DISPATCH_TASK = "scheduling.tasks.dispatch_due_notifications"
 
 Kind = Notification.Kind
 Status = Notification.Status
@@ -168,13 +172,20 @@ def _write(
     return rows
 
 
+def kick_dispatch() -> None:
+    """Ask for a dispatch now. Best effort, never raises: when the broker is down the rows wait
+    in the database and the beat (or the next kick) sends them. The task is looked up by name
+    (``SchedulingConfig.ready`` registers the tasks), so this module does not import the tasks
+    that call it."""
+    try:
+        current_app.tasks[DISPATCH_TASK].apply_async(retry=False)
+    except Exception:  # noqa: BLE001 - a broker outage must not break the booking that committed
+        logger.warning("Outbox: could not reach the broker; the beat sweeper will send the due rows.", exc_info=True)
+
+
 def kick_after_commit() -> None:
     """Ask a worker to dispatch right after the commit, so a due-now message leaves within
-    seconds rather than at the next beat. Best effort: if the broker is down the row waits in
-    the database and the beat sweeper sends it later."""
-    # Imported here: tasks → dispatch → outbox at import time.
-    from scheduling.tasks import kick_dispatch
-
+    seconds rather than at the next beat."""
     transaction.on_commit(kick_dispatch, robust=True)
 
 

@@ -2,7 +2,8 @@
 
 How messages leave:
 - ``dispatch_due_notifications`` runs every minute from beat (``CELERY_BEAT_SCHEDULE``) and
-  after each commit that wrote a due-now row (``kick_dispatch``, via ``transaction.on_commit``).
+  after each commit that wrote a due-now row (``outbox.kick_dispatch`` sends it by name, via
+  ``transaction.on_commit``, so the outbox does not import the tasks).
   It reclaims stuck rows, then claims due rows in batches and sends them inline, draining a
   backlog for up to ``DRAIN_SECONDS`` (less than the beat interval). Inline rather than one task
   per row: the rows are the queue, so the broker carries only "look now", a lost broker message
@@ -45,15 +46,6 @@ def dispatch_due_notifications() -> dict[str, int]:
 )
 def send_notification(notification_id: int) -> str:
     return dispatch.send_notification(notification_id)
-
-
-def kick_dispatch() -> None:
-    """Ask for a dispatch now (called after a commit). Best effort, never raises: when the
-    broker is down the rows wait in the database and the beat (or the next kick) sends them."""
-    try:
-        dispatch_due_notifications.apply_async(retry=False)
-    except Exception:  # noqa: BLE001 - a broker outage must not break the booking that committed
-        logger.warning("Outbox: could not reach the broker; the beat sweeper will send the due rows.", exc_info=True)
 
 
 @shared_task(ignore_result=True)

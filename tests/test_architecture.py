@@ -53,3 +53,48 @@ def test_imports_only_point_down_the_layers(package):
             if target is not None and target not in ALLOWED[package]:
                 wrong.append(f"{path.relative_to(ROOT)} imports {module}")
     assert not wrong, "Upward imports:\n" + "\n".join(wrong)
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Our modules → the modules of ours they import (at the top or inside a function)."""
+    paths = [p for package in ("treatments", "clients", "scheduling", "spa") for p in _sources(package)]
+    modules = {_module_name(p): p for p in paths}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets.add(node.module)
+                # `from scheduling import outbox` imports the module scheduling.outbox.
+                targets.update(f"{node.module}.{alias.name}" for alias in node.names)
+        graph[name] = {t for t in targets if t in modules and t != name and not name.startswith(f"{t}.")}
+    return graph
+
+
+def test_no_module_imports_itself_in_a_circle():
+    graph = _module_graph()
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    circles = []
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(graph[module]):
+            if target.endswith("__init__") or graph.get(target) is None:
+                continue
+            if state.get(target) == 1:
+                circles.append(" → ".join([*path[path.index(target) :], target]))
+            elif target not in state:
+                visit(target, [*path, target])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert not circles, "Import circles:\n" + "\n".join(circles)
