@@ -49,7 +49,8 @@ def grow_world(alice, n: int) -> None:  # noqa: ANN001
     taken = set(alice.plans.values_list("concern__slug", "area__slug"))
     pairs = [p for p in DepthRule.objects.values_list("concern__slug", "area__slug") if p not in taken]
     for i in range(n):
-        AppointmentFactory(client=alice, start=TOMORROW_10)
+        # One client is in one place at a time (the client exclusion constraint): an hour apart.
+        AppointmentFactory(client=alice, start=TOMORROW_10 + dt.timedelta(hours=alice.appointments.count()))
         other = make_client(f"client{alice.plans.count()}-{i}@example.com")
         concern, area = pairs[i] if i < len(pairs) else ("fine_lines", "cheeks")
         owner = alice if i < len(pairs) else other
