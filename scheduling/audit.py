@@ -11,8 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from scheduling.models import Appointment
-from scheduling.spacing import Needling, conflicts, default_interval_weeks
-from spa.lib.time import local_date
+from scheduling.spacing import conflicts, needling_from
 
 # Booked or checked in: still to happen, so still to put right.
 _OPEN = (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
@@ -25,20 +24,8 @@ class Breach:
     message: str
 
 
-def _needling(appointment: Appointment) -> Needling:
-    plan = appointment.plan
-    return Needling(
-        day=local_date(appointment.start),
-        area_ids=frozenset([plan.area_id]) if plan else frozenset(a.pk for a in appointment.service.areas.all()),
-        interval_weeks=plan.interval_min_weeks if plan else default_interval_weeks(),
-        appointment_id=appointment.pk,
-        plan_id=appointment.plan_id,
-        session_number=appointment.session_number,
-    )
-
-
 def _spacing(rows: list[Appointment], *, overrides: bool) -> list[Breach]:
-    needlings = {a.pk: _needling(a) for a in rows if a.service.is_needling}
+    needlings = {a.pk: needling_from(a) for a in rows if a.service.is_needling}
     found = []
     for appointment in rows:
         mine = needlings.get(appointment.pk)

@@ -84,7 +84,8 @@ def needling_of(
     )
 
 
-def _from_appointment(appointment: Appointment) -> Needling:
+def needling_from(appointment: Appointment) -> Needling:
+    """The needling a booked (or done) appointment is: its plan's area, else its service's."""
     plan = appointment.plan
     if plan is not None:
         areas, weeks = frozenset([plan.area_id]), plan.interval_min_weeks
@@ -114,7 +115,7 @@ def client_needlings(*, client_id: int, exclude_appointment_id: int | None = Non
         .prefetch_related("service__areas")
         .order_by("start")
     )
-    return [_from_appointment(row) for row in rows]
+    return [needling_from(row) for row in rows]
 
 
 @dataclass(frozen=True)
