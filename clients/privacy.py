@@ -168,7 +168,7 @@ def erase_client(*, user: User, by: User) -> None:
         AuditEntry.objects.create(
             actor=by if by.pk != user.pk else None, client=user, action=AuditEntry.Action.ERASE, what="account erased"
         )
-        transaction.on_commit(lambda: _delete_files(letters))
+        transaction.on_commit(lambda: _delete_files(letters), robust=True)
 
 
 def _forget_login_traces(*, user: User, email: str) -> None:

@@ -39,6 +39,10 @@ def schedule_version() -> int:
         # A fresh number (not 1) so a restarted cache never reuses an old version's answers.
         cache.add(_VERSION_KEY, time.time_ns(), timeout=None)
         version = cache.get(_VERSION_KEY)
+    if version is None:
+        # The shared cache is down (spa.lib.cache fails open): a number no other answer was
+        # keyed by, so nothing cached here is served while bumps elsewhere cannot be seen.
+        return time.time_ns()
     _local_version[:] = [version, time.monotonic()]
     return version
 
@@ -62,7 +66,8 @@ def forget_cached_answers() -> None:
 
 def schedule_changed(**_signal_kwargs: object) -> None:
     """Invalidate every cached availability answer once the current transaction commits."""
-    transaction.on_commit(_bump)
+    # robust: a cache failure after the commit must never turn a saved booking into a 500.
+    transaction.on_commit(_bump, robust=True)
 
 
 def answer_key(parts: tuple[object, ...], *, now: dt.datetime) -> str:

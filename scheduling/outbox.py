@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from scheduling.models import Appointment, Notification, PlanSession, TreatmentPlan
 from scheduling.windows import active_sessions, next_window
+from spa.lib.broker import broker_probably_up
 from spa.lib.emails import render_email
 from spa.lib.sms import render_sms
 from spa.lib.time import local_datetime, local_now
@@ -177,6 +178,8 @@ def kick_dispatch() -> None:
     in the database and the beat (or the next kick) sends them. The task is looked up by name
     (``SchedulingConfig.ready`` registers the tasks), so this module does not import the tasks
     that call it."""
+    if not broker_probably_up():  # a dead Redis would hold the request for seconds of retries
+        return
     try:
         current_app.tasks[DISPATCH_TASK].apply_async(retry=False)
     except Exception:  # noqa: BLE001 - a broker outage must not break the booking that committed

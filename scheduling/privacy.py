@@ -133,7 +133,7 @@ def erase_scheduling_data(user: User) -> None:
     photos = SessionPhoto.objects.filter(session__plan__client=user)
     names = [photo.image.name for photo in photos if photo.image]
     photos.delete()
-    transaction.on_commit(lambda: _delete_files(names))
+    transaction.on_commit(lambda: _delete_files(names), robust=True)
 
 
 def _delete_files(names: list[str]) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from spa.lib.broker import redis_answers
+
 
 def database_ok() -> bool:
     try:
@@ -21,11 +23,6 @@ def database_ok() -> bool:
 def broker_ok() -> bool:
     """Redis answers a PING (0.5 s timeout), or the filesystem broker's folder is writable."""
     if settings.REDIS_URL:
-        import redis
-
-        try:
-            return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5).ping())
-        except redis.RedisError:
-            return False
+        return redis_answers(settings.REDIS_URL)
     folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
     return folder.is_dir() and os.access(folder, os.W_OK)

@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 
+from spa.lib.cache import redis_cache_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files: the CSP allows only 'self'
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
@@ -259,6 +262,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Booking and treatment plans for skin needling.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set that several serializers share.
     "ENUM_NAME_OVERRIDES": {"AppointmentStatusEnum": "scheduling.models.Appointment.Status"},
@@ -267,7 +273,8 @@ SPECTACULAR_SETTINGS = {
 CACHES = {
     "default": env.cache_url("CACHE_URL", default="locmemcache://")
     if not REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    # Fail-open: a Redis outage costs the cache (throttles, availability answers), never a booking.
+    else redis_cache_settings(REDIS_URL)
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
