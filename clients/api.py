@@ -323,6 +323,9 @@ class ClearanceInputSerializer(serializers.Serializer):
     )
     cleared_on = serializers.DateField(required=False)
     expires_on = serializers.DateField(required=False, allow_null=True)
+    letter = serializers.FileField(
+        required=False, help_text="The scanned letter (multipart): a PDF, JPEG, PNG or WebP of at most 10 MB."
+    )
 
 
 ClearanceSerializer = inline_serializer(
@@ -361,6 +364,7 @@ class ClearanceView(APIView):
                 contraindications=data.get("contraindications") or None,
                 cleared_on=data.get("cleared_on"),
                 expires_on=data.get("expires_on"),
+                letter=data.get("letter"),
             )
         except ClientsError as error:
             return error_response(error)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from spa.lib.uploads import stored_name
 from treatments.models import Contraindication
 
 
@@ -190,7 +191,8 @@ class ConsentSignature(models.Model):
 
 
 def clearance_upload_to(instance: DoctorClearance, filename: str) -> str:
-    return f"clearances/{instance.client_id}/{uuid.uuid4().hex}-{filename}"
+    # The name is the server's (spa.lib.uploads): never the uploader's name or extension.
+    return stored_name(f"clearances/{instance.client_id}", filename)
 
 
 class DoctorClearance(models.Model):

@@ -27,11 +27,11 @@ from clients.screening import current_consent_text
 from clients.selectors import active_questions, questionnaire_version
 from clients.validators import check_date_of_birth, normalise_phone
 from spa.lib.time import local_date
+from spa.lib.uploads import CheckedUpload, UploadRejected, checked_image
 from treatments.models import Contraindication
 
 Severity = Contraindication.Severity
 MAX_LETTER_BYTES = 10 * 1024 * 1024
-LETTER_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
 
 def _raise_if(errors: dict[str, list[str]]) -> None:
@@ -270,11 +270,13 @@ def complete_intake(
     return submission, signature
 
 
-def check_letter(letter: UploadedFile) -> None:
-    if letter.size and letter.size > MAX_LETTER_BYTES:
-        raise ClientsError("invalid", "The letter must be at most 10 MB.", field="letter")
-    if letter.content_type and letter.content_type not in LETTER_TYPES:
-        raise ClientsError("invalid", "Upload the letter as a PDF, JPEG or PNG.", field="letter")
+def check_letter(letter: UploadedFile) -> CheckedUpload:
+    """The letter as the server will store it: a PDF (by its magic bytes) or a re-encoded
+    image, whatever the browser declared."""
+    try:
+        return checked_image(letter, allow_pdf=True, max_bytes=MAX_LETTER_BYTES)
+    except UploadRejected as error:
+        raise ClientsError("invalid", f"The letter: {error.message}", field="letter") from error
 
 
 def grant_clearance(
@@ -318,8 +320,7 @@ def grant_clearance(
             raise ClientsError("nothing_to_clear")
     elif any(item.severity != Severity.DOCTOR_CLEARANCE for item in contraindications) or not contraindications:
         raise ClientsError("not_doctor_clearance", field="contraindications")
-    if letter is not None:
-        check_letter(letter)
+    checked = check_letter(letter) if letter is not None else None
     with transaction.atomic(durable=True):
         clearance = DoctorClearance(
             client=client,
@@ -329,8 +330,8 @@ def grant_clearance(
             recorded_by=by,
             recorded_at=now,
         )
-        if letter is not None:
-            clearance.letter.save(letter.name, letter, save=False)
+        if checked is not None:
+            clearance.letter.save(checked.content.name, checked.content, save=False)
         clearance.save()
         clearance.contraindications.set(contraindications)
         record_access(

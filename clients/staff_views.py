@@ -19,6 +19,7 @@ from clients.screening import screening_status, screening_statuses
 from clients.selectors import client_record, get_client_for_staff, staff_client_list
 from clients.views import client_ip
 from spa.lib.access import staff_required
+from spa.lib.uploads import serve_upload
 
 PAGE_SIZE = 50
 
@@ -80,5 +81,5 @@ def clearance_letter(request: HttpRequest, pk: int) -> FileResponse:
         what=f"opened the clearance letter #{clearance.pk}",
         ip=client_ip(request),
     )
-    filename = clearance.letter.name.rsplit("/", 1)[-1].split("-", 1)[-1]
-    return FileResponse(clearance.letter.open("rb"), as_attachment=True, filename=filename)
+    # A letter is always a download, even a re-encoded scan.
+    return serve_upload(clearance.letter, download_name=f"clearance-letter-{clearance.pk}", inline_images=False)

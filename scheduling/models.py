@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from spa.lib.uploads import stored_name
 from treatments.models import DEPTH_CEILING, DEPTH_FLOOR, Concern, Product, Service, TreatmentArea
 
 
@@ -373,7 +374,8 @@ class PlanSession(models.Model):
 
 
 def photo_upload_to(instance: SessionPhoto, filename: str) -> str:
-    return f"photos/{instance.session.plan_id}/{uuid.uuid4().hex}-{filename}"
+    # The name is the server's (spa.lib.uploads): never the uploader's name or extension.
+    return stored_name(f"photos/{instance.session.plan_id}", filename)
 
 
 class SessionPhoto(models.Model):

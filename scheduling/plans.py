@@ -34,14 +34,13 @@ from scheduling.windows import (
     window_after,
 )
 from spa.lib.time import local_date, local_datetime, spa_zone
+from spa.lib.uploads import UploadRejected, checked_image
 from treatments.models import DEPTH_CEILING, DEPTH_FLOOR, Product, TreatmentArea
 from treatments.selectors import recommend
 
 DEPTH_STEP = Decimal("0.25")
 # Session 1 has no window: the course proposal looks this far ahead for its first free time.
 FIRST_SESSION_SEARCH_DAYS = 28
-PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
-PHOTO_MAX_BYTES = 10 * 1024 * 1024
 
 
 # --- Reads ---------------------------------------------------------------------------------
@@ -545,10 +544,12 @@ def attach_photo(*, session: PlanSession, kind: str, file: UploadedFile, by: Use
         raise SchedulingError("staff_only")
     if kind not in SessionPhoto.Kind.values:
         raise SchedulingError("bad_photo", field="kind")
-    content_type = getattr(file, "content_type", "") or ""
-    if content_type not in PHOTO_TYPES or not file.size or file.size > PHOTO_MAX_BYTES:
-        raise SchedulingError("bad_photo", field="image")
+    try:
+        # Decoded and re-encoded by the server; the declared type and the name are ignored.
+        checked = checked_image(file)
+    except UploadRejected as error:
+        raise SchedulingError("bad_photo", error.message, field="image") from error
     with transaction.atomic(durable=True):
-        photo = SessionPhoto(session=session, kind=kind, image=file, uploaded_by=by)
+        photo = SessionPhoto(session=session, kind=kind, image=checked.content, uploaded_by=by)
         photo.save()
     return photo

@@ -7,7 +7,6 @@ need ``is_staff``. Every rule is in ``scheduling.plans``.
 
 from __future__ import annotations
 
-import mimetypes
 import uuid
 
 from django.contrib import messages
@@ -50,6 +49,7 @@ from scheduling.plans import (
 from scheduling.selectors import rule_overrides
 from spa.lib.access import staff_required
 from spa.lib.time import local_date
+from spa.lib.uploads import serve_upload
 from treatments.errors import TreatmentsError
 from treatments.models import DepthRule
 from treatments.selectors import recommend
@@ -205,14 +205,7 @@ def session_photo(request: HttpRequest, pk: int) -> FileResponse:
     photo = get_object_or_404(SessionPhoto.objects.select_related("session__plan"), pk=pk)
     if not request.user.is_staff and photo.session.plan.client_id != request.user.pk:
         raise Http404
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return serve_upload(photo.image, download_name=f"{photo.kind}-{photo.pk}")
 
 
 # --- Staff pages ---------------------------------------------------------------------------

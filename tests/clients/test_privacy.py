@@ -31,7 +31,7 @@ def history(alice, anna, staff, settings, tmp_path):  # noqa: ANN001, ANN201
     """Alice with a clearance (and its letter), a plan, a past completed session and a future booking."""
     settings.MEDIA_ROOT = tmp_path
     submit_intake(alice, {"pregnancy", "retinoids"})
-    letter = SimpleUploadedFile("gp.pdf", b"%PDF letter about Alice", content_type="application/pdf")
+    letter = SimpleUploadedFile("gp.pdf", b"%PDF-1.4 letter about Alice", content_type="application/pdf")
     services.grant_clearance(client=alice, note="Dr Who: fine to treat Alice", by=staff, letter=letter)
     plan = TreatmentPlan.objects.create(
         client=alice,
@@ -93,7 +93,7 @@ def test_the_export_holds_everything_the_spa_holds_about_her(alice, history):
     assert {a["slug"]: a["answer"] for a in latest["answers"]}["pregnancy"] is True
     assert data["consents"][0]["signed_name"] == "Alice Archer"
     assert data["clearances"][0]["covers"] == ["pregnancy"]
-    assert data["clearances"][0]["letter"].endswith("gp.pdf")
+    assert data["clearances"][0]["letter"].endswith(".pdf")
     assert {a["id"] for a in data["appointments"]} == {history["past"].pk, history["future"].pk}
     assert data["plans"][0]["depth_mm"] == {"min": 1.0, "max": 1.5}
     assert data["plans"][0]["sessions"][0]["notes"] == "Alice: mild redness"
