@@ -79,7 +79,7 @@ def test_any_failure_of_the_after_commit_cache_bump_leaves_the_booking_a_201(
 ):
     api.force_authenticate(alice)
     with (
-        mock.patch("scheduling.availability.cache.incr", side_effect=RuntimeError("cache exploded")),
+        mock.patch("scheduling.answer_cache.cache.incr", side_effect=RuntimeError("cache exploded")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         booked = api.post(
