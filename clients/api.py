@@ -27,6 +27,7 @@ from clients.errors import ClientsError
 from clients.models import ClientProfile, IntakeSubmission
 from clients.screening import screening_status
 from clients.selectors import active_questions, current_consent_text, get_client_for_staff, latest_intake
+from spa.lib.ip import client_ip as trusted_client_ip
 from treatments.models import Contraindication
 
 LOCKED_OUT = "Too many failed log-ins for this account from your address. Try again in 15 minutes."
@@ -44,7 +45,7 @@ def error_response(error: ClientsError) -> Response:
 
 
 def client_ip(request: Request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return trusted_client_ip(request)
 
 
 TokenSerializer = inline_serializer("Token", {"token": serializers.CharField()})

@@ -21,11 +21,12 @@ from clients.forms import DeleteAccountForm, IntakeForm, ProfileForm, SignupForm
 from clients.models import ClientProfile
 from clients.screening import screening_status
 from clients.selectors import active_questions, age_problem, current_consent_text, latest_intake
+from spa.lib.ip import client_ip as trusted_client_ip
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: behind a proxy the deployment sets it from a trusted header.
-    return request.META.get("REMOTE_ADDR") or None
+    # REMOTE_ADDR, or the address our own proxies vouch for (NUM_PROXIES); never a raw header.
+    return trusted_client_ip(request)
 
 
 @sensitive_post_parameters()

@@ -134,6 +134,10 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# How many proxies of ours stand in front of gunicorn (docs/deploy.md). 0: X-Forwarded-For is
+# ignored. N: the N-th address from its right is the client's. Throttles and lockouts use it.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "spa.lib.ip.client_ip"
 
 # --- Time ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -256,6 +260,8 @@ REST_FRAMEWORK = {
         "booking": env.str("THROTTLE_BOOKING", default="30/min"),
     },
     "DEFAULT_PAGINATION_CLASS": None,
+    # None would key anonymous throttles on the raw X-Forwarded-For header: anyone could steer it.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SPA_NAME} API",
