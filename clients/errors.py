@@ -26,6 +26,7 @@ class ClientsError(DomainError):
         "nothing_to_clear": _("This client has no answer that needs a doctor's clearance."),
         "not_doctor_clearance": _("A doctor's clearance can only lift questions that need one."),
         "bad_expiry": _("The clearance cannot expire before it was given."),
+        "expiry_required": _("Give the date this clearance ends (%(names)s: the expected end)."),
         "not_a_client": _("That account is not a client."),
         "confirm_required": _("Confirm that you want your account and data deleted."),
         "wrong_password": _("That password is not right."),

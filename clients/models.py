@@ -148,6 +148,9 @@ class IntakeAnswer(models.Model):
     question = models.CharField(max_length=255)
     severity = models.CharField(max_length=20, choices=Contraindication.Severity.choices)
     answer = models.BooleanField()
+    # For a question that asks a date with its yes (isotretinoin: the last dose): the waiting
+    # period counts from this day instead of the day she answered.
+    since = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["contraindication__position", "pk"]
@@ -202,7 +205,9 @@ class DoctorClearance(models.Model):
     contraindications = models.ManyToManyField(Contraindication, related_name="clearances")
     note = models.TextField()
     cleared_on = models.DateField(default=timezone.localdate)
-    expires_on = models.DateField(null=True, blank=True)
+    # Every clearance ends (default 12 months; for pregnancy and breastfeeding the expected end,
+    # required). An answer given after ``recorded_at`` to a condition it covers needs a new one.
+    expires_on = models.DateField()
     letter = models.FileField(upload_to=clearance_upload_to, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="clearances_recorded"

@@ -9,7 +9,9 @@ they add guidance to ``reasons``.
 
 The *current* rule of each contraindication decides, not the severity snapshot taken when she
 answered: an admin may relax isotretinoin from ``blocks`` to ``doctor_clearance`` (DOMAIN.md)
-and that applies to intakes already given. A waiting period counts from the day she answered:
+and that applies to intakes already given. A doctor's clearance counts until its expiry date,
+and only for answers given before it was recorded. A waiting period counts from the day she
+answered (or, for a question that asks a date such as isotretinoin's last dose, from that date):
 
 - ``blocks`` / ``staff_review`` with a waiting period: blocked until it ends (``bookable_from``),
   then the answer no longer holds (Botox three weeks ago is no reason to flag today);
@@ -200,7 +202,9 @@ def evaluate(
         if not answer.answer or not item.active:
             continue
         severity = item.severity
-        opens = answered_on + dt.timedelta(days=item.waiting_days) if item.waiting_days else None
+        # The waiting period counts from the date she gave (the last dose) or else her answer.
+        since = answer.since if item.asks_date and answer.since else answered_on
+        opens = since + dt.timedelta(days=item.waiting_days) if item.waiting_days else None
         waiting = opens is not None and today < opens
         advice = f" {item.advice}" if item.advice else ""
         if severity == Severity.ADVICE:
@@ -261,13 +265,14 @@ def screening_statuses(client_ids: Iterable[int], *, now: dt.datetime | None = N
     )
     latest = {submission.client_id: submission for submission in submissions}
     today = local_date(now)
-    cleared: dict[int, set[int]] = defaultdict(set)
-    clearances = DoctorClearance.contraindications.through.objects.filter(
-        doctorclearance__client_id__in=ids
-    ).values_list("doctorclearance__client_id", "contraindication_id", "doctorclearance__expires_on")
-    for client_id, contraindication_id, expires_on in clearances:
-        if expires_on is None or expires_on >= today:
-            cleared[client_id].add(contraindication_id)
+    # A clearance counts until it expires, and only for answers given before it was recorded:
+    # a "yes" given after it to a condition it covers asks for a new one.
+    clearances: dict[int, list[tuple[int, dt.datetime]]] = defaultdict(list)
+    rows = DoctorClearance.contraindications.through.objects.filter(
+        doctorclearance__client_id__in=ids, doctorclearance__expires_on__gte=today
+    ).values_list("doctorclearance__client_id", "contraindication_id", "doctorclearance__recorded_at")
+    for client_id, contraindication_id, recorded_at in rows:
+        clearances[client_id].append((contraindication_id, recorded_at))
     consent = current_consent_text()
     signed = (
         set(ConsentSignature.objects.filter(client_id__in=ids, text=consent).values_list("client_id", flat=True))
@@ -277,10 +282,15 @@ def screening_statuses(client_ids: Iterable[int], *, now: dt.datetime | None = N
     result = {}
     for client_id in ids:
         submission = latest.get(client_id)
+        cleared = {
+            contraindication_id
+            for contraindication_id, recorded_at in clearances[client_id]
+            if submission is not None and recorded_at >= submission.submitted_at
+        }
         result[client_id] = evaluate(
             submission=submission,
             answers=submission.answers.all() if submission else [],
-            cleared=cleared[client_id],
+            cleared=cleared,
             consent_current=client_id in signed,
             now=now,
         )

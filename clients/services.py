@@ -32,6 +32,10 @@ from treatments.models import Contraindication
 
 Severity = Contraindication.Severity
 MAX_LETTER_BYTES = 10 * 1024 * 1024
+#: A clearance without a given end lasts this long (DOMAIN.md: default 12 months).
+CLEARANCE_DEFAULT_DAYS = 365
+#: Clearances for these need their end date (the expected end of the pregnancy, of breastfeeding).
+EXPIRY_REQUIRED = {"pregnancy", "breastfeeding"}
 
 
 def _raise_if(errors: dict[str, list[str]]) -> None:
@@ -290,7 +294,9 @@ def grant_clearance(
     expires_on: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> DoctorClearance:
-    """Record a doctor's clearance (staff only). It lifts ``doctor_clearance`` for what it covers.
+    """Record a doctor's clearance (staff only). It lifts ``doctor_clearance`` for what it covers,
+    until ``expires_on`` (default 12 months; required for pregnancy and breastfeeding, where it is
+    the expected end), and only for answers given before it was recorded.
 
     By default it covers every question of her latest intake that she answered yes to and that
     currently needs a doctor's clearance.
@@ -321,6 +327,7 @@ def grant_clearance(
     elif any(item.severity != Severity.DOCTOR_CLEARANCE for item in contraindications) or not contraindications:
         raise ClientsError("not_doctor_clearance", field="contraindications")
     checked = check_letter(letter) if letter is not None else None
+    expires_on = _clearance_expiry(contraindications, cleared_on=cleared_on, expires_on=expires_on)
     with transaction.atomic(durable=True):
         clearance = DoctorClearance(
             client=client,
@@ -342,6 +349,19 @@ def grant_clearance(
             what=f"recorded doctor's clearance #{clearance.pk}",
         )
     return clearance
+
+
+def _clearance_expiry(
+    contraindications: list[Contraindication], *, cleared_on: dt.date, expires_on: dt.date | None
+) -> dt.date:
+    """The clearance's end: required for pregnancy and breastfeeding (the expected end), otherwise
+    12 months after it was given unless staff say otherwise."""
+    if expires_on is not None:
+        return expires_on
+    needs_date = sorted(item.name for item in contraindications if item.slug in EXPIRY_REQUIRED)
+    if needs_date:
+        raise ClientsError("expiry_required", field="expires_on", names=", ".join(needs_date))
+    return cleared_on + dt.timedelta(days=CLEARANCE_DEFAULT_DAYS)
 
 
 def record_access(*, actor: User | None, client: User, action: str, what: str, ip: str | None = None) -> AuditEntry:

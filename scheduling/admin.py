@@ -24,9 +24,12 @@ from scheduling.booking import cancel_appointment
 from scheduling.dispatch import resend_notification
 from scheduling.errors import SchedulingError
 from scheduling.models import (
+    AdverseEvent,
+    Alert,
     Appointment,
     BookingPolicy,
     Closure,
+    DayOfCheck,
     Notification,
     PlanSession,
     Practitioner,
@@ -230,9 +233,83 @@ class BookingPolicyAdmin(SimpleHistoryAdmin):
 
 
 class PlanSessionInline(admin.TabularInline):
+    """Read-only: a session is recorded only through ``recording.record_session`` (the staff page
+    or the API), which checks every depth rule; the admin cannot write around it."""
+
     model = PlanSession
     extra = 0
-    raw_id_fields = ["appointment"]
+    fields = ["number", "appointment", "depth_used_mm", "depth_override_reason", "reaction", "completed_at"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PlanSession)
+class PlanSessionAdmin(admin.ModelAdmin):
+    """Session records, read-only (plan sessions and needling without a plan)."""
+
+    list_display = ["completed_at", "appointment", "plan", "number", "depth_used_mm", "reaction", "recorded_by"]
+    list_filter = ["reaction"]
+    list_select_related = ["appointment", "plan", "recorded_by"]
+    date_hierarchy = "completed_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(DayOfCheck)
+class DayOfCheckAdmin(admin.ModelAdmin):
+    list_display = ["answered_at", "appointment", "source", "summary"]
+    list_filter = ["source"]
+    list_select_related = ["appointment"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    """Alerts are opened by the services; they are released on the staff pages (with a note)."""
+
+    list_display = ["created_at", "kind", "client", "practitioner", "resolved_at"]
+    list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["client", "practitioner"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(AdverseEvent)
+class AdverseEventAdmin(SimpleHistoryAdmin):
+    """Recorded through ``reactions.record_adverse_event`` (staff client page): it alerts and holds."""
+
+    list_display = ["onset", "kind", "severity", "client", "recorded_by"]
+    list_filter = ["kind", "severity"]
+    list_select_related = ["client", "recorded_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(TreatmentPlan)

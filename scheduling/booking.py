@@ -206,6 +206,9 @@ def _plan_session(
 ) -> tuple[TreatmentPlan, int, str]:
     """The plan re-read under a lock, the session number to book and the window reason."""
     plan = TreatmentPlan.objects.select_for_update().select_related("concern", "area").get(pk=plan.pk)
+    if plan.status == TreatmentPlan.Status.ON_HOLD:
+        # A reaction or a reported problem: a practitioner must release the plan first.
+        raise SchedulingError("plan_on_hold", field="plan", reason=plan.hold_reason or "a reaction was reported")
     if plan.status != TreatmentPlan.Status.ACTIVE:
         raise SchedulingError("plan_not_active", field="plan")
     window = next_window(plan)

@@ -18,9 +18,12 @@ from clients.screening import current_consent_text
 from clients.services import sign_consent, submit_intake
 from scheduling.availability import available_slots
 from scheduling.booking import book_appointment
+from scheduling.checkin import DayOfAnswers
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Practitioner, Room, TreatmentPlan, WorkingHours
-from scheduling.plans import propose_course, rate_session, record_session, start_plan
+from scheduling.plans import propose_course, rate_session, start_plan
+from scheduling.recording import record_session
+from scheduling.staff import check_in_appointment
 from spa.lib.time import local_date, local_datetime
 from treatments.models import Contraindication, Product, Service, TreatmentArea
 
@@ -200,6 +203,9 @@ def load_demo_client(*, now: dt.datetime | None = None) -> TreatmentPlan | None:
             created_at=start - dt.timedelta(weeks=1),
         )
     if first.status == Appointment.Status.BOOKED and not plan.sessions.filter(number=1).exists():
+        # At the point of care: the day-of questions at the desk (all no), check-in, the record.
+        first = check_in_appointment(appointment=first, by=anna.user, answers=DayOfAnswers(), now=first.start)
+    if first.status == Appointment.Status.CHECKED_IN and not plan.sessions.filter(number=1).exists():
         record_session(
             appointment=first,
             depth_used_mm=plan.depth_min_mm,

@@ -29,14 +29,32 @@ class SchedulingError(DomainError):
         "not_active": _("This appointment is %(status)s and can't be changed."),
         "wrong_status": _("This appointment is %(status)s."),
         "override_reason_required": _("Give a reason to book outside the plan's window."),
-        "depth_out_of_range": _("%(depth)s mm is outside the plan's %(low)s–%(high)s mm: give a reason."),
+        "depth_out_of_range": _(
+            "%(depth)s mm is outside the plan's %(low)s–%(high)s mm: say why in a few words (at least three)."
+        ),
         "depth_over_ceiling": _("Never deeper than 2.0 mm."),
         "bad_range": _("%(reason)s"),
         # Treatment plans (scheduling/plans.py)
         "no_service": _("No service covers the %(area)s yet; please call the spa."),
         "plan_exists": _("You already have an active plan for %(concern)s on the %(area)s."),
         "no_plan": _("This appointment is not part of a treatment plan."),
-        "depth_over_practitioner": _("%(practitioner)s may needle up to %(limit)s mm."),
+        # The point of care (scheduling/checkin.py, scheduling/recording.py, scheduling/reactions.py).
+        "depth_over_limit_record": _("%(practitioner)s may needle up to %(limit)s mm."),
+        "depth_over_booked_practitioner": _(
+            "The booked practitioner, %(practitioner)s, may needle up to %(limit)s mm: no reason lifts it."
+        ),
+        "depth_over_concern": _("%(concern)s is not a scarring concern: at most 1.5 mm, whatever the reason."),
+        "depth_over_area": _("%(area)s: at most %(limit)s mm, whatever the reason."),
+        "area_not_in_plan": _("%(areas)s: not within %(where)s."),
+        "not_started": _("The session has not started: %(reason)s."),
+        "not_a_practitioner": _("Only a practitioner can record a session."),
+        "not_needling": _("This service does not needle: there is no session to record."),
+        "bad_day_of_answers": _("Answer every day-of question."),
+        "plan_on_hold": _("This plan is on hold (%(reason)s): please call the spa."),
+        "plan_not_on_hold": _("This plan is not on hold."),
+        "note_required": _("Write a note of at least a few words."),
+        "problem_required": _("Tell us what the problem is, in a few words."),
+        "bad_adverse_event": _("%(reason)s"),
         "depth_below_floor": _("At least 0.25 mm."),
         "areas_required": _("Choose at least one treated area."),
         "bad_reaction": _("Unknown reaction: %(reaction)s."),
@@ -98,4 +116,6 @@ class SchedulingError(DomainError):
         "request_in_progress": 409,
         "idempotency_key_reused": 422,
         "not_resendable": 409,
+        "not_a_practitioner": 403,
+        "plan_on_hold": 403,
     }

@@ -145,6 +145,7 @@ class TreatmentPlan(models.Model):
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
+        ON_HOLD = "on_hold", _("On hold")
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
 
@@ -164,6 +165,10 @@ class TreatmentPlan(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     ended_reason = models.CharField(max_length=300, blank=True)
+    # On hold after a strong reaction, an adverse event or her report of a problem; a
+    # practitioner releases it with a note (scheduling/reactions.py).
+    hold_reason = models.CharField(max_length=300, blank=True)
+    held_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
 
     history = HistoricalRecords()
@@ -325,7 +330,8 @@ class IdempotencyKey(models.Model):
 
 
 class PlanSession(models.Model):
-    """What happened in one session of a plan, recorded by the practitioner."""
+    """What happened in one needling session, recorded by the practitioner: a session of a plan,
+    or a needling appointment booked without a plan (``plan`` empty, ``appointment`` set)."""
 
     class Reaction(models.TextChoices):
         NONE = "none", _("None beyond the expected redness")
@@ -333,8 +339,8 @@ class PlanSession(models.Model):
         MODERATE = "moderate", _("Moderate: pinpoint bleeding, swelling")
         STRONG = "strong", _("Strong: stop or reduce depth next time")
 
-    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="sessions")
-    number = models.PositiveSmallIntegerField()
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, null=True, blank=True, related_name="sessions")
+    number = models.PositiveSmallIntegerField(null=True, blank=True, help_text=_("Session number in the plan."))
     appointment = models.OneToOneField(
         Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="session_record"
     )
@@ -348,6 +354,9 @@ class PlanSession(models.Model):
     products = models.ManyToManyField(Product, blank=True, related_name="+")
     reaction = models.CharField(max_length=10, choices=Reaction.choices, default=Reaction.MILD)
     notes = models.TextField(blank=True)
+    # After a strong reaction, an adverse event or her report of a problem: the next suggested
+    # depth is at most this (the depth used minus 0.25 mm), never higher.
+    next_depth_cap_mm = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     completed_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     results_rating = models.PositiveSmallIntegerField(
@@ -359,9 +368,15 @@ class PlanSession(models.Model):
     history = HistoricalRecords(m2m_fields=[areas, products])
 
     class Meta:
-        ordering = ["plan", "number"]
+        ordering = ["plan", "number", "completed_at"]
+        verbose_name = _("session record")
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="plan_session_one_per_number"),
+            # A record belongs to a plan (numbered) or, without a plan, to its appointment.
+            models.CheckConstraint(
+                name="plan_session_plan_or_appointment",
+                condition=Q(plan__isnull=False, number__isnull=False) | Q(plan__isnull=True, appointment__isnull=False),
+            ),
             # Never deeper than 2.0 mm, whatever the reason given.
             models.CheckConstraint(
                 name="plan_session_depth_within_ceiling",
@@ -370,12 +385,14 @@ class PlanSession(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.plan_id is None:
+            return f"Session record of appointment {self.appointment_id}"
         return f"Session {self.number} of {self.plan}"
 
 
 def photo_upload_to(instance: SessionPhoto, filename: str) -> str:
     # The name is the server's (spa.lib.uploads): never the uploader's name or extension.
-    return stored_name(f"photos/{instance.session.plan_id}", filename)
+    return stored_name(f"photos/{instance.session.plan_id or 'visits'}", filename)
 
 
 class SessionPhoto(models.Model):
@@ -413,6 +430,7 @@ class Notification(models.Model):
         CANCELLATION = "cancellation", _("Cancellation")
         RESCHEDULED = "rescheduled", _("Rescheduled")
         STAFF_FLAG = "staff_flag", _("Flag for the client")
+        STAFF_ALERT = "staff_alert", _("Alert for staff")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
@@ -457,3 +475,24 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.client} at {self.due_at:%Y-%m-%d %H:%M}"
+
+
+# The point-of-care records (day-of answers, alerts, adverse events) live in their own module to
+# keep this one short; imported here so Django registers them with the app.
+from scheduling.care_models import AdverseEvent, Alert, DayOfCheck  # noqa: E402
+
+__all__ = [
+    "AdverseEvent",
+    "Alert",
+    "Appointment",
+    "Closure",
+    "DayOfCheck",
+    "Notification",
+    "PlanSession",
+    "Practitioner",
+    "Room",
+    "SessionPhoto",
+    "TimeOff",
+    "TreatmentPlan",
+    "WorkingHours",
+]

@@ -385,15 +385,16 @@ def session_completed(*, session: PlanSession, now: dt.datetime | None = None) -
     closes. Steps whose time has already passed are skipped."""
     now = now or timezone.now()
     plan = session.plan
-    client = plan.client
     appointment = session.appointment
+    client = plan.client if plan else appointment.client
     held = local_now(appointment.start if appointment else session.completed_at)
     profile = getattr(client, "client_profile", None)
     opted_in = bool(profile and profile.marketing_opt_in)
     base = {
         "client_name": client.first_name or "there",
         "session_number": session.number,
-        "plan_url": url("scheduling:my_plan", plan.pk),
+        # A session without a plan links her appointments (aftercare is the same).
+        "plan_url": url("scheduling:my_plan", plan.pk) if plan else url("scheduling:my_appointments"),
         "book_url": url("scheduling:book"),
     }
     planned: list[Planned] = []
@@ -416,7 +417,7 @@ def session_completed(*, session: PlanSession, now: dt.datetime | None = None) -
         if step.kind == CareStep.Kind.RESULTS_CHECK:
             context["rate_url"] = url("scheduling:rate_session", session.pk)
         planned.append(Planned(f"session:{session.pk}:{step.kind}:{step.offset_days:+d}", step.kind, due, context))
-    window = next_window(plan)
+    window = next_window(plan) if plan is not None and plan.status == TreatmentPlan.Status.ACTIVE else None
     if window is not None and window.start is not None and window.number == session.number + 1:
         context = {
             **base,
@@ -434,6 +435,52 @@ def session_completed(*, session: PlanSession, now: dt.datetime | None = None) -
         ]
         planned += [Planned(key, kind, due, context) for kind, key, due in prompts if due > now]
     return _write(planned, client=client, plan=plan, now=now)
+
+
+# --- Plans on hold and staff alerts (scheduling/reactions.py) -----------------------------
+
+_PLAN_HELD = "Withdrawn: the plan is on hold."
+
+
+def plan_held(*, plan: TreatmentPlan) -> int:
+    """Withdraw the plan's pending rebooking prompts and window warnings (she must not be invited
+    to book while staff look at a reaction). Returns how many."""
+    return Notification.objects.filter(
+        plan=plan, kind__in=[Kind.REBOOK_PROMPT, Kind.WINDOW_CLOSING], status=Status.PENDING
+    ).update(status=Status.CANCELLED, last_error=_PLAN_HELD, claimed_at=None)
+
+
+def plan_released(*, plan: TreatmentPlan, now: dt.datetime) -> int:
+    """The hold is released: prompts withdrawn for it and still ahead go out as planned."""
+    return Notification.objects.filter(
+        plan=plan, status=Status.CANCELLED, last_error=_PLAN_HELD, due_at__gt=now
+    ).update(status=Status.PENDING, last_error="")
+
+
+def staff_alert(*, alert: Any, recipients: Iterable[Any], now: dt.datetime) -> list[Notification]:
+    """Email the alert at once to each recipient (owner, practitioner), with the client's contact
+    details. One row per (alert, recipient): idempotent."""
+    client = alert.client
+    profile = getattr(client, "client_profile", None)
+    base = {
+        "kind_label": alert.get_kind_display(),
+        "text": alert.text,
+        "client_full_name": client.get_full_name() or client.email,
+        "client_email": client.email,
+        "client_phone": profile.phone if profile else "",
+        "plan_line": f"Plan: {alert.plan} (now on hold)." if alert.plan_id else "",
+        "record_url": url("scheduling:staff_client_plans", client.pk),
+    }
+    rows: list[Notification] = []
+    for person in recipients:
+        planned = Planned(
+            key=f"alert:{alert.pk}:to:{person.pk}",
+            kind=Kind.STAFF_ALERT,
+            due_at=now,
+            context={**base, "client_name": person.first_name or "there"},
+        )
+        rows += _write([planned], client=person, plan=alert.plan, now=now)
+    return rows
 
 
 def still_wanted(notification: Notification) -> str | None:

@@ -50,8 +50,8 @@ class RecordSessionForm(forms.Form):
         max_length=300,
         required=False,
         help_text=_(
-            "Only when the depth is outside the plan's range. "
-            "Nothing lifts the 2.0 mm ceiling or the practitioner's limit."
+            "Only when the depth is outside the plan's range: say why in a few words. Nothing lifts the "
+            "practitioners' limits, 1.5 mm for a non-scarring concern, the area's ceiling or 2.0 mm."
         ),
     )
 

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from clients.models import User
-from scheduling import outbox
 from scheduling.availability import Slot, available_slots
 from scheduling.booking import book_appointment, cancel_appointment
+from scheduling.care_rules import DEPTH_STEP
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, PlanSession, Practitioner, SessionPhoto, TreatmentPlan
 from scheduling.spacing import personal_filter
@@ -35,10 +35,9 @@ from scheduling.windows import (
 )
 from spa.lib.time import local_date, local_datetime, spa_zone
 from spa.lib.uploads import UploadRejected, checked_image
-from treatments.models import DEPTH_CEILING, DEPTH_FLOOR, Product, TreatmentArea
+from treatments.models import DEPTH_FLOOR
 from treatments.selectors import recommend
 
-DEPTH_STEP = Decimal("0.25")
 # Session 1 has no window: the course proposal looks this far ahead for its first free time.
 FIRST_SESSION_SEARCH_DAYS = 28
 
@@ -109,26 +108,40 @@ def plan_timeline(plan: TreatmentPlan, *, now: dt.datetime | None = None) -> lis
 
 
 def suggested_depth_from(plan: TreatmentPlan, records: Iterable[PlanSession]) -> Decimal:
-    last = max(records, key=lambda s: s.number, default=None)
+    last = max(records, key=lambda s: s.number or 0, default=None)
     if last is None:
         return plan.depth_min_mm
     depth = last.depth_used_mm
     if last.reaction in (PlanSession.Reaction.NONE, PlanSession.Reaction.MILD):
         depth += DEPTH_STEP
-    elif last.reaction == PlanSession.Reaction.STRONG:
-        depth -= DEPTH_STEP
-    return min(max(depth, plan.depth_min_mm), plan.depth_max_mm)
+    suggested = min(max(depth, plan.depth_min_mm), plan.depth_max_mm)
+    # After a strong reaction, an adverse event or her report of a problem: never deeper than
+    # the last depth minus 0.25 mm, even below the plan's range (DOMAIN.md: step down, never up).
+    caps = [last.next_depth_cap_mm] if last.next_depth_cap_mm is not None else []
+    if last.reaction == PlanSession.Reaction.STRONG:
+        caps.append(last.depth_used_mm - DEPTH_STEP)
+    suggested = min([suggested, *caps, plan.area.ceiling_for(scarring=plan.concern.is_scarring)])
+    return max(suggested, DEPTH_FLOOR)
 
 
 def suggested_depth(*, plan: TreatmentPlan) -> Decimal:
     """The depth to start the next session with.
 
     The range's minimum first; then the last session's depth, 0.25 mm deeper when it was well
-    tolerated (reaction none or mild), the same after a moderate reaction, 0.25 mm shallower
-    after a strong one; always inside the plan's range (DOMAIN.md: start low, raise in
-    0.25 mm steps as the skin tolerates it).
+    tolerated (reaction none or mild), the same after a moderate reaction; inside the plan's
+    range and the area's ceiling (DOMAIN.md: start low, raise in 0.25 mm steps as the skin
+    tolerates it). After a strong reaction or a reported problem, at most the last depth minus
+    0.25 mm.
     """
     return suggested_depth_from(plan, plan.sessions.all())
+
+
+def check_plan_bookable(plan: TreatmentPlan) -> None:
+    """Refuse a plan on hold (``plan_on_hold``, 403) or ended (``plan_not_active``)."""
+    if plan.status == TreatmentPlan.Status.ON_HOLD:
+        raise SchedulingError("plan_on_hold", field="plan", reason=plan.hold_reason or "a reaction was reported")
+    if plan.status != TreatmentPlan.Status.ACTIVE:
+        raise SchedulingError("plan_not_active", field="plan")
 
 
 # --- Starting a plan -----------------------------------------------------------------------
@@ -153,7 +166,10 @@ def start_plan(
         # Lock the client's row so two clicks cannot start the same plan twice.
         User.objects.select_for_update().filter(pk=client.pk).first()
         if TreatmentPlan.objects.filter(
-            client=client, concern=rec.concern, area=rec.area, status=TreatmentPlan.Status.ACTIVE
+            client=client,
+            concern=rec.concern,
+            area=rec.area,
+            status__in=[TreatmentPlan.Status.ACTIVE, TreatmentPlan.Status.ON_HOLD],
         ).exists():
             raise SchedulingError("plan_exists", concern=rec.concern.name, area=rec.area.name.lower())
         plan = TreatmentPlan(
@@ -269,8 +285,7 @@ def propose_course(
     no free time at all.
     """
     now = now or timezone.now()
-    if plan.status != TreatmentPlan.Status.ACTIVE:
-        raise SchedulingError("plan_not_active", field="plan")
+    check_plan_bookable(plan)
     booked = active_sessions(plan)
     remaining = _remaining(plan, booked)
     if not remaining:
@@ -346,8 +361,7 @@ def book_course(
     booked. The proposals must cover exactly the sessions still to book, in order.
     """
     now = now or timezone.now()
-    if plan.status != TreatmentPlan.Status.ACTIVE:
-        raise SchedulingError("plan_not_active", field="plan")
+    check_plan_bookable(plan)
     expected = _remaining(plan, active_sessions(plan))
     if not proposals or [p.number for p in proposals] != expected:
         raise SchedulingError("course_changed")
@@ -369,111 +383,6 @@ def book_course(
     return appointments
 
 
-# --- Recording a session -------------------------------------------------------------------
-
-
-def check_depth(*, plan: TreatmentPlan, practitioner: Practitioner, depth: Decimal, override_reason: str) -> str:
-    """Validate a recorded depth; return the override reason to keep ('' inside the range).
-
-    Never above 2.0 mm or below 0.25 mm; never above the practitioner's limit (no reason lifts
-    it); outside the plan's range only with a reason.
-    """
-    if depth > DEPTH_CEILING:
-        raise SchedulingError("depth_over_ceiling", field="depth_used_mm")
-    if depth < DEPTH_FLOOR:
-        raise SchedulingError("depth_below_floor", field="depth_used_mm")
-    if depth > practitioner.max_depth_mm:
-        raise SchedulingError(
-            "depth_over_practitioner",
-            field="depth_used_mm",
-            practitioner=practitioner.display_name,
-            limit=practitioner.max_depth_mm,
-        )
-    if plan.depth_min_mm <= depth <= plan.depth_max_mm:
-        return ""
-    if not override_reason.strip():
-        raise SchedulingError(
-            "depth_out_of_range", field="depth_used_mm", depth=depth, low=plan.depth_min_mm, high=plan.depth_max_mm
-        )
-    return override_reason.strip()
-
-
-def record_session(
-    *,
-    appointment: Appointment,
-    depth_used_mm: Decimal,
-    areas: Iterable[TreatmentArea],
-    products: Iterable[Product],
-    reaction: str,
-    notes: str,
-    depth_override_reason: str = "",
-    by: User,
-    now: dt.datetime | None = None,
-) -> PlanSession:
-    """Record what was done in a plan session; complete the appointment and, with its last
-    session, the plan. Queues the aftercare (outbox) in the same transaction.
-
-    Staff only. The appointment must be booked or checked in, on or after its day.
-    """
-    now = now or timezone.now()
-    if not by.is_staff:
-        raise SchedulingError("staff_only")
-    if appointment.plan_id is None:
-        raise SchedulingError("no_plan")
-    if reaction not in PlanSession.Reaction.values:
-        raise SchedulingError("bad_reaction", field="reaction", reaction=reaction)
-    areas = list(areas)
-    products = list(products)
-    if not areas:
-        raise SchedulingError("areas_required", field="areas")
-    depth = Decimal(depth_used_mm)
-    with transaction.atomic(durable=True):
-        # Lock, then re-read: two staff recording the same session, or a cancel racing it.
-        locked = (
-            Appointment.objects.select_for_update(of=("self",))
-            .select_related("plan", "practitioner", "service", "client")
-            .get(pk=appointment.pk)
-        )
-        if locked.status not in (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN):
-            raise SchedulingError("wrong_status", status=locked.get_status_display().lower())
-        if local_date(now) < local_date(locked.start):
-            raise SchedulingError("too_early_to_record", day=f"{local_date(locked.start):%-d %B %Y}")
-        plan = TreatmentPlan.objects.select_for_update().get(pk=locked.plan_id)
-        if plan.status != TreatmentPlan.Status.ACTIVE:
-            raise SchedulingError("plan_not_active")
-        reason = check_depth(
-            plan=plan, practitioner=locked.practitioner, depth=depth, override_reason=depth_override_reason
-        )
-        number = locked.session_number or plan.sessions.count() + 1
-        session = PlanSession(
-            plan=plan,
-            number=number,
-            appointment=locked,
-            depth_used_mm=depth,
-            depth_override_reason=reason,
-            reaction=reaction,
-            notes=notes.strip(),
-            completed_at=now,
-            recorded_by=by,
-        )
-        session.full_clean(exclude=["appointment"])
-        try:
-            with transaction.atomic():
-                session.save()
-        except IntegrityError as error:
-            raise SchedulingError("wrong_status", status="already recorded") from error
-        session.areas.set(areas)
-        session.products.set(products)
-        locked.status = Appointment.Status.COMPLETED
-        locked.completed_at = now
-        locked.save(update_fields=["status", "completed_at"])
-        if plan.sessions.count() >= plan.sessions_planned:
-            plan.status = TreatmentPlan.Status.COMPLETED
-            plan.save(update_fields=["status"])
-        outbox.session_completed(session=session, now=now)
-    return session
-
-
 # --- Plan life -----------------------------------------------------------------------------
 
 
@@ -493,7 +402,8 @@ def extend_plan(*, plan: TreatmentPlan, by: User, sessions: int = 1) -> Treatmen
         if locked.sessions_planned + sessions > locked.sessions_max:
             raise SchedulingError("plan_at_max", field="sessions", max=locked.sessions_max)
         locked.sessions_planned += sessions
-        locked.status = TreatmentPlan.Status.ACTIVE
+        if locked.status != TreatmentPlan.Status.ON_HOLD:  # a hold is released only with a note
+            locked.status = TreatmentPlan.Status.ACTIVE
         locked.save(update_fields=["sessions_planned", "status"])
     return locked
 
@@ -507,7 +417,7 @@ def end_plan(*, plan: TreatmentPlan, reason: str, by: User, now: dt.datetime | N
         raise SchedulingError("reason_required", field="reason")
     with transaction.atomic(durable=True):
         locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
-        if locked.status != TreatmentPlan.Status.ACTIVE:
+        if locked.status not in (TreatmentPlan.Status.ACTIVE, TreatmentPlan.Status.ON_HOLD):
             raise SchedulingError("plan_not_active")
         for appointment in locked.appointments.filter(status=Appointment.Status.BOOKED):
             cancel_appointment(appointment=appointment, by=by, now=now, durable=False)
@@ -520,12 +430,17 @@ def end_plan(*, plan: TreatmentPlan, reason: str, by: User, now: dt.datetime | N
 # --- Results -------------------------------------------------------------------------------
 
 
+def session_client_id(session: PlanSession) -> int:
+    """Whose session record this is (a plan's client, or the appointment's without a plan)."""
+    return session.plan.client_id if session.plan_id else session.appointment.client_id
+
+
 def rate_session(
     *, session: PlanSession, client: User, rating: int, comment: str = "", now: dt.datetime | None = None
 ) -> PlanSession:
     """The client rates her results after a session (1–5); rating again replaces it."""
     now = now or timezone.now()
-    if session.plan.client_id != client.pk:
+    if session_client_id(session) != client.pk:
         raise SchedulingError("not_your_session")
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise SchedulingError("bad_rating", field="rating")

@@ -1,4 +1,5 @@
-"""The pre-visit check linked from the 48-hour reminder: three questions, "since your last visit".
+"""The pre-visit check linked from the 48-hour reminder: the day-of questions, "since your last
+visit", answered by her before she comes (``scheduling.checkin`` keeps them for check-in).
 
 A yes becomes the matching contraindication answers in a new intake (source ``pre_visit``)
 that copies her previous answers with these set, through the one intake service. When the
@@ -17,53 +18,20 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from clients.models import IntakeSubmission
 from clients.screening import Screening, Status, screening_status
-from clients.services import submit_intake
+from scheduling.checkin import MEDICATION_CHOICES, PREGNANCY_CHOICES, PROCEDURE_CHOICES, record_day_of_answers
+from scheduling.checkin import DayOfAnswers as PrevisitAnswers
 from scheduling.errors import SchedulingError
-from scheduling.models import Appointment
-from treatments.models import Contraindication
+from scheduling.models import Appointment, DayOfCheck
 
-#: Answer value → the contraindication slugs a "yes" sets.
-PREGNANCY_CHOICES = [
-    ("no", "No"),
-    ("pregnant", "I am pregnant, or could be"),
-    ("breastfeeding", "I am breastfeeding"),
+__all__ = [
+    "MEDICATION_CHOICES",
+    "PREGNANCY_CHOICES",
+    "PROCEDURE_CHOICES",
+    "PrevisitAnswers",
+    "PrevisitResult",
+    "submit_previsit_check",
 ]
-MEDICATION_CHOICES = [
-    ("no", "No new medication"),
-    ("anticoagulants", "Blood thinners (e.g. warfarin, apixaban, daily aspirin)"),
-    ("isotretinoin", "Isotretinoin (Roaccutane, Accutane)"),
-    ("other", "Another new medication"),
-]
-SLUGS = {
-    "pregnant": "pregnancy",
-    "breastfeeding": "breastfeeding",
-    "anticoagulants": "anticoagulants",
-    "isotretinoin": "isotretinoin",
-    "sun": "sunburn",
-}
-
-
-@dataclass(frozen=True)
-class PrevisitAnswers:
-    pregnancy: str = "no"
-    medication: str = "no"
-    sunburn: bool = False
-
-    def yes_slugs(self) -> set[str]:
-        picked = {self.pregnancy, self.medication} | ({"sun"} if self.sunburn else set())
-        return {SLUGS[value] for value in picked if value in SLUGS}
-
-    def summary(self) -> list[str]:
-        notes = []
-        if self.pregnancy != "no":
-            notes.append(dict(PREGNANCY_CHOICES)[self.pregnancy].lower().replace("i am ", ""))
-        if self.medication != "no":
-            notes.append(f"new medication: {dict(MEDICATION_CHOICES)[self.medication].split(' (')[0].lower()}")
-        if self.sunburn:
-            notes.append("sunburn or fresh tan")
-        return notes
 
 
 @dataclass(frozen=True)
@@ -90,16 +58,6 @@ class PrevisitResult:
         return "Thank you for telling us. Your practitioner will go through it with you before your session."
 
 
-def _previous_answers(client_id: int) -> dict[str, bool]:
-    latest = (
-        IntakeSubmission.objects.filter(client_id=client_id)
-        .order_by("-submitted_at", "-pk")
-        .prefetch_related("answers__contraindication")
-        .first()
-    )
-    return {a.contraindication.slug: a.answer for a in latest.answers.all()} if latest else {}
-
-
 def submit_previsit_check(
     *, appointment: Appointment, answers: PrevisitAnswers, by: object, now: dt.datetime | None = None
 ) -> PrevisitResult:
@@ -112,20 +70,11 @@ def submit_previsit_check(
         raise SchedulingError("not_active", status=appointment.get_status_display().lower())
     before = screening_status(user_id=client.pk, now=now)
     notes = answers.summary()
+    record_day_of_answers(
+        appointment=appointment, answers=answers, source=DayOfCheck.Source.PRE_VISIT, by=client, now=now
+    )
     if not notes:
         return PrevisitResult(changed=False, before=before, after=before, flagged=False)
-    yes = answers.yes_slugs()
-    if yes:
-        previous = _previous_answers(client.pk)
-        active = Contraindication.objects.filter(active=True).values_list("slug", flat=True)
-        # The intake service owns its (durable) transaction; the flag below follows it. If
-        # flagging failed, the new intake still shows on the staff schedule's screening.
-        submit_intake(
-            user=client,
-            answers={slug: previous.get(slug, False) or slug in yes for slug in active},
-            source=IntakeSubmission.Source.PRE_VISIT,
-            now=now,
-        )
     after = screening_status(user_id=client.pk, now=now)
     flag = f"Pre-visit check: {'; '.join(notes)}. Screening {before.status} → {after.status}."
     if after.status == Status.BLOCKED:

@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from clients.models import User
 from scheduling import outbox
+from scheduling.checkin import DayOfAnswers, checkin_refusal, record_day_of_answers
 from scheduling.errors import SchedulingError
-from scheduling.models import Appointment, Closure, Practitioner, TimeOff, WorkingHours
+from scheduling.models import Appointment, Closure, DayOfCheck, Practitioner, TimeOff, WorkingHours
 from scheduling.windows import flag_sessions_outside_windows, give_back_session
 from spa.lib.time import local_date
 
@@ -35,20 +36,40 @@ def _save_with_history(appointment: Appointment, *, by: User, fields: list[str])
     appointment.save(update_fields=fields)
 
 
-def check_in_appointment(*, appointment: Appointment, by: User, now: dt.datetime | None = None) -> Appointment:
-    """Mark a booked client as arrived. Only a ``booked`` appointment, only on its local day."""
+def check_in_appointment(
+    *, appointment: Appointment, by: User, answers: DayOfAnswers | None = None, now: dt.datetime | None = None
+) -> Appointment:
+    """Mark a booked client as arrived: only a ``booked`` appointment, only on its local day, and
+    only when she passes the point-of-care screening (``checkin.checkin_refusal``: valid intake,
+    current consent, unexpired clearances, day-of questions answered). ``answers`` are the day-of
+    questions asked at the desk; they are kept even when check-in is then refused.
+
+    Raises ``screening`` (403) with the reason in plain words.
+    """
     now = now or timezone.now()
+    _check_checkin_day(appointment, now=now)
+    if answers is not None:
+        if not answers.is_valid():
+            raise SchedulingError("bad_day_of_answers", field="day_of")
+        record_day_of_answers(appointment=appointment, answers=answers, source=DayOfCheck.Source.DESK, by=by, now=now)
     with transaction.atomic(durable=True):
         current = _locked(appointment)
-        if current.status != Appointment.Status.BOOKED:
-            raise SchedulingError("wrong_status", status=current.get_status_display().lower())
-        day = local_date(current.start)
-        if local_date(now) != day:
-            raise SchedulingError("check_in_not_today", day=f"{day:%A %-d %B %Y}")
+        _check_checkin_day(current, now=now)
+        refusal = checkin_refusal(appointment=current, now=now)
+        if refusal is not None:
+            raise SchedulingError("screening", explanation=refusal)
         current.status = Appointment.Status.CHECKED_IN
         current.checked_in_at = now
         _save_with_history(current, by=by, fields=["status", "checked_in_at"])
     return current
+
+
+def _check_checkin_day(appointment: Appointment, *, now: dt.datetime) -> None:
+    if appointment.status != Appointment.Status.BOOKED:
+        raise SchedulingError("wrong_status", status=appointment.get_status_display().lower())
+    day = local_date(appointment.start)
+    if local_date(now) != day:
+        raise SchedulingError("check_in_not_today", day=f"{day:%A %-d %B %Y}")
 
 
 def mark_no_show(*, appointment: Appointment, by: User, now: dt.datetime | None = None) -> Appointment:

@@ -18,8 +18,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     Django ValidationErrors → 400 with field errors; the rest as DRF does it."""
     if isinstance(exc, DomainError):
         body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
-        if exc.field and exc.status == status.HTTP_400_BAD_REQUEST:
-            body[exc.field] = [exc.message]
+        # Several problems at once (a session record): each with its code, and per field.
+        problems = getattr(exc, "problems", None) or []
+        if problems:
+            body["problems"] = [{"code": p.code, "field": p.field, "detail": p.message} for p in problems]
+        if exc.status == status.HTTP_400_BAD_REQUEST:
+            for problem in problems or [exc]:
+                if problem.field:
+                    body.setdefault(problem.field, []).append(problem.message)
         return Response(body, status=exc.status)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):

@@ -32,6 +32,17 @@ AREAS = [
     ("decollete", "Décolleté"),
     ("body", "Body"),
 ]
+# DOMAIN.md "Area ceilings" (mm): slug -> (ceiling, ceiling for scarring concerns or None: the same).
+AREA_CEILINGS: dict[str, tuple[str, str | None]] = {
+    "forehead": ("0.50", "1.50"),
+    "eye_area": ("0.50", None),
+    "nose": ("1.00", None),
+    "upper_lip": ("1.00", None),
+    "cheeks": ("2.00", None),
+    "neck": ("1.50", None),
+    "decollete": ("1.50", None),
+    "body": ("2.00", None),
+}
 
 # slug, name, scarring, initial, max, interval min/max weeks
 CONCERNS = [
@@ -44,6 +55,9 @@ CONCERNS = [
     ("surgical_scars", "Surgical and injury scars", True, 3, 6, 4, 6),
     ("stretch_marks", "Stretch marks", True, 4, 6, 4, 6),
 ]
+
+# A yes to these asks for a date (the last dose): the waiting period counts from it.
+ASKS_DATE = {"isotretinoin"}
 
 _AREA_ORDER = [slug for slug, _ in AREAS]
 # Rows of DOMAIN.md's depth table, columns in _AREA_ORDER; None: no rule (pair not offered).
@@ -165,6 +179,14 @@ CONTRAINDICATIONS = [
         "staff_review",
         14,
         "We leave two weeks after injectables before needling the same area.",
+    ),
+    (
+        "recent_resurfacing",
+        "Recent peel or laser",
+        "Have you had a chemical peel, laser or other resurfacing in the area in the last 4 weeks?",
+        "blocks",
+        28,
+        "We leave four weeks after a peel or laser before needling the same area.",
     ),
     (
         "cold_sores",
@@ -290,7 +312,16 @@ def load_default_rules() -> dict[str, int]:
 
     areas = {}
     for position, (slug, name) in enumerate(AREAS):
-        areas[slug], was = TreatmentArea.objects.get_or_create(slug=slug, defaults={"name": name, "position": position})
+        ceiling, scars = AREA_CEILINGS[slug]
+        areas[slug], was = TreatmentArea.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name": name,
+                "position": position,
+                "max_depth_mm": Decimal(ceiling),
+                "max_depth_scarring_mm": Decimal(scars) if scars else None,
+            },
+        )
         count("areas", was)
     products = {}
     for slug, name, usage in PRODUCTS:
@@ -329,6 +360,7 @@ def load_default_rules() -> dict[str, int]:
                 "severity": severity,
                 "waiting_days": waiting,
                 "advice": advice,
+                "asks_date": slug in ASKS_DATE,
                 "position": position,
             },
         )

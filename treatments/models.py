@@ -71,15 +71,52 @@ class Concern(models.Model):
 class TreatmentArea(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
+    # The deepest any session may needle here, whatever the plan or a reason says (DOMAIN.md
+    # "Area ceilings": thin skin over bone takes the shallowest needles).
+    max_depth_mm = models.DecimalField(
+        _("ceiling (mm)"),
+        max_digits=3,
+        decimal_places=2,
+        default=NON_SCARRING_CEILING,
+        validators=[MinValueValidator(DEPTH_FLOOR), MaxValueValidator(DEPTH_CEILING)],
+        help_text=_("No reason lifts a recorded depth above this."),
+    )
+    max_depth_scarring_mm = models.DecimalField(
+        _("ceiling for scars (mm)"),
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(DEPTH_FLOOR), MaxValueValidator(DEPTH_CEILING)],
+        help_text=_("A higher ceiling for scarring concerns (e.g. 1.5 on the forehead); empty: the same."),
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "name"]
+        constraints = [
+            # The area ceilings stay inside the hard bounds (0.25–2.0 mm) whatever the admin types.
+            models.CheckConstraint(
+                name="area_ceiling_within_bounds",
+                condition=Q(max_depth_mm__gte=DEPTH_FLOOR, max_depth_mm__lte=DEPTH_CEILING)
+                & (
+                    Q(max_depth_scarring_mm__isnull=True)
+                    | Q(max_depth_scarring_mm__gte=DEPTH_FLOOR, max_depth_scarring_mm__lte=DEPTH_CEILING)
+                ),
+                violation_error_message=_("Area ceilings lie between 0.25 and 2.0 mm."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def ceiling_for(self, *, scarring: bool) -> Decimal:
+        """The deepest allowed here for a scarring concern or not (never above 2.0 mm)."""
+        if scarring and self.max_depth_scarring_mm is not None:
+            return min(max(self.max_depth_scarring_mm, self.max_depth_mm), DEPTH_CEILING)
+        return min(self.max_depth_mm, DEPTH_CEILING)
 
 
 class Product(models.Model):
@@ -208,6 +245,15 @@ class Contraindication(models.Model):
         help_text=_("Booking opens this many days after the intake answer (e.g. 180 for isotretinoin)."),
     )
     advice = models.TextField(blank=True, help_text=_("Shown to the client when the answer is yes."))
+    asks_date = models.BooleanField(
+        default=False,
+        help_text=_("A yes asks for a date (the last dose of isotretinoin); the waiting period counts from it."),
+    )
+    relax_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=_("Required to switch off a core contraindication or relax it below its floor; kept in the history."),
+    )
     position = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
 
@@ -218,6 +264,37 @@ class Contraindication(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        floor = CORE_FLOORS.get(self.slug)
+        if floor is None:
+            return
+        below = _SEVERITY_RANK.get(self.severity, 0) < _SEVERITY_RANK[floor]
+        if (below or not self.active) and len(self.relax_reason.strip()) < MIN_REASON_CHARS:
+            # On the changed field: the list page edits ``active`` without the reason field.
+            raise ValidationError(
+                {
+                    "severity" if below else "active": _(
+                        "%(name)s is a core contraindication (at least “%(floor)s”, always asked): "
+                        "give the reason for this change, it is kept in the history."
+                    )
+                    % {"name": self.name, "floor": self.Severity(floor).label}
+                },
+                code="core_contraindication",
+            )
+
+
+# Core contraindications and the least they may be (DOMAIN.md): pregnancy and breastfeeding need
+# at least a doctor's clearance; infection in the area and keloid tendency block. Switching one
+# off, or relaxing it below this, needs a reason (``relax_reason``, kept in the history).
+CORE_FLOORS = {
+    "pregnancy": Contraindication.Severity.DOCTOR_CLEARANCE,
+    "breastfeeding": Contraindication.Severity.DOCTOR_CLEARANCE,
+    "active_infection": Contraindication.Severity.BLOCKS,
+    "keloid": Contraindication.Severity.BLOCKS,
+}
+_SEVERITY_RANK = {"advice": 0, "staff_review": 1, "doctor_clearance": 2, "blocks": 3}
+MIN_REASON_CHARS = 15
 
 
 class CareStep(models.Model):

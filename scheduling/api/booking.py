@@ -30,7 +30,8 @@ from scheduling.availability import Slot, available_slots
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
 from scheduling.errors import SchedulingError
 from scheduling.idempotency import Answer, run_once
-from scheduling.models import Appointment, Practitioner, TreatmentPlan
+from scheduling.models import Appointment, Practitioner
+from scheduling.plans import check_plan_bookable
 from scheduling.selectors import appointments_for_user, get_appointment_for_user, get_plan_for_client
 from scheduling.spacing import personal_filter
 from scheduling.windows import next_window
@@ -154,8 +155,8 @@ class AvailabilityView(APIView):
             plan = get_plan_for_client(request.user, data["plan"])
             window = next_window(plan)
             if window is None:
-                code = "plan_complete" if plan.status == TreatmentPlan.Status.ACTIVE else "plan_not_active"
-                raise SchedulingError(code, field="plan")
+                check_plan_bookable(plan)
+                raise SchedulingError("plan_complete", field="plan")
             min_depth = plan.depth_min_mm
             service = service or plan.service
 

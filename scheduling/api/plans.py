@@ -32,10 +32,10 @@ from scheduling.plans import (
     plans_visible_to,
     proposals_from,
     propose_course,
-    record_session,
     start_plan,
     suggested_depth_from,
 )
+from scheduling.recording import record_session
 from treatments.models import Product, TreatmentArea
 
 
@@ -82,7 +82,8 @@ class PlanSerializer(serializers.Serializer):
     client = serializers.IntegerField()
     concern = serializers.SlugField()
     area = serializers.SlugField()
-    status = serializers.CharField(help_text="active, completed or cancelled")
+    status = serializers.CharField(help_text="active, on_hold, completed or cancelled")
+    hold_reason = serializers.CharField(help_text="Why the plan is on hold (empty otherwise).")
     service = serializers.SlugField()
     depth_mm = RangeMmSerializer()
     interval_weeks = RangeWeeksSerializer()
@@ -128,9 +129,9 @@ class CompleteInput(serializers.Serializer):
 
 
 class SessionRecordSerializer(serializers.Serializer):
-    number = serializers.IntegerField()
-    plan = serializers.IntegerField()
-    plan_status = serializers.CharField()
+    number = serializers.IntegerField(allow_null=True, help_text="Session number in the plan; null without a plan.")
+    plan = serializers.IntegerField(allow_null=True)
+    plan_status = serializers.CharField(help_text="active, on_hold, completed or cancelled; empty without a plan.")
     appointment = serializers.IntegerField()
     appointment_status = serializers.CharField()
     needle_depth_mm = serializers.FloatField()
@@ -140,7 +141,7 @@ class SessionRecordSerializer(serializers.Serializer):
     reaction = serializers.CharField()
     notes = serializers.CharField()
     completed_at = serializers.DateTimeField()
-    suggested_next_depth_mm = serializers.FloatField()
+    suggested_next_depth_mm = serializers.FloatField(allow_null=True)
 
 
 class ProposalSerializer(serializers.Serializer):
@@ -206,6 +207,7 @@ def plan_payload(plan: TreatmentPlan) -> dict[str, Any]:
         "sessions_max": plan.sessions_max,
         "suggested_depth_mm": _mm(suggested_depth_from(plan, plan.sessions.all())),
         "ended_reason": plan.ended_reason,
+        "hold_reason": plan.hold_reason,
         "created_at": plan.created_at.isoformat(),
         "sessions": [_row_payload(row) for row in plan_timeline(plan)],
     }
@@ -215,8 +217,8 @@ def session_payload(record: PlanSession) -> dict[str, Any]:
     plan = record.plan
     return {
         "number": record.number,
-        "plan": plan.pk,
-        "plan_status": plan.status,
+        "plan": plan.pk if plan else None,
+        "plan_status": plan.status if plan else "",
         "appointment": record.appointment_id,
         "appointment_status": record.appointment.status if record.appointment else "",
         "needle_depth_mm": _mm(record.depth_used_mm),
@@ -226,7 +228,7 @@ def session_payload(record: PlanSession) -> dict[str, Any]:
         "reaction": record.reaction,
         "notes": record.notes,
         "completed_at": record.completed_at.isoformat(),
-        "suggested_next_depth_mm": _mm(suggested_depth_from(plan, plan.sessions.all())),
+        "suggested_next_depth_mm": _mm(suggested_depth_from(plan, plan.sessions.all())) if plan else None,
     }
 
 
@@ -334,10 +336,14 @@ class AppointmentCompleteView(APIView):
     permission_classes = [IsStaff]
 
     @extend_schema(
-        summary="Record the session of a plan appointment and complete it (staff)",
+        summary="Record the session of a needling appointment and complete it (a practitioner)",
         description=(
-            "The depth must lie in the plan's range (outside it: give `depth_override_reason`), never above "
-            "the practitioner's limit and never above 2.0 mm; depth errors are reported on `needle_depth_mm`."
+            "Only after check-in and the start time (`not_started`). Never above the recording practitioner's "
+            "limit (`depth_over_limit`), the booked practitioner's, 1.5 mm for a non-scarring concern, the area's "
+            "ceiling or 2.0 mm, whatever the reason; inside those, a depth outside the plan's range needs "
+            "`depth_override_reason` of a few words. Areas must lie within the plan's area (or the service's). "
+            "Every problem is listed at once in `problems` (depth and areas first); depth errors are also "
+            "reported on `needle_depth_mm`. Works for appointments without a plan."
         ),
         request=CompleteInput,
         responses=SessionRecordSerializer,
@@ -359,11 +365,13 @@ class AppointmentCompleteView(APIView):
                 by=request.user,
             )
         except SchedulingError as error:
-            if error.field == "depth_used_mm":
-                error.field = "needle_depth_mm"
+            # The API calls the depth ``needle_depth_mm`` (SPEC.md).
+            for problem in [error, *getattr(error, "problems", [])]:
+                if problem.field == "depth_used_mm":
+                    problem.field = "needle_depth_mm"
             raise
         record = (
-            PlanSession.objects.select_related("plan", "appointment")
+            PlanSession.objects.select_related("plan", "plan__concern", "plan__area", "appointment")
             .prefetch_related("areas", "products", "plan__sessions")
             .get(pk=record.pk)
         )

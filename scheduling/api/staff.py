@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from scheduling import calendars, staff
 from scheduling.api.booking import AppointmentSerializer, PractitionerRefSerializer
+from scheduling.checkin import MEDICATION_CHOICES, PREGNANCY_CHOICES, PROCEDURE_CHOICES, DayOfAnswers
 from scheduling.models import Appointment, Practitioner
 from scheduling.schedule import Entry, day_entries
 from scheduling.selectors import appointments_for_user, get_appointment_for_user
@@ -112,16 +113,47 @@ def _staff_action(request: Request, pk: int, action: Any) -> Response:
     return Response(AppointmentSerializer(appointments_for_user(request.user).get(pk=pk)).data)
 
 
+class DayOfSerializer(serializers.Serializer):
+    pregnancy = serializers.ChoiceField(choices=[c for c, _ in PREGNANCY_CHOICES], default="no")
+    infection = serializers.BooleanField(default=False, help_text="Infection, cold sore or open wound in the area.")
+    medication = serializers.ChoiceField(choices=[c for c, _ in MEDICATION_CHOICES], default="no")
+    sunburn = serializers.BooleanField(default=False)
+    procedures = serializers.ChoiceField(
+        choices=[c for c, _ in PROCEDURE_CHOICES],
+        default="no",
+        help_text="Botox, fillers, peel or laser since her last visit.",
+    )
+
+
+class CheckInInput(serializers.Serializer):
+    day_of = DayOfSerializer(
+        required=False,
+        help_text="The day-of questions asked at the desk; leave out when she answered the pre-visit check.",
+    )
+
+
 class CheckInView(APIView):
     permission_classes = [IsAdminUser]
 
     @extend_schema(
-        summary="Check a client in (staff; only a booked appointment, on its day)",
-        request=None,
+        summary="Check a client in (staff; a booked appointment, on its day, after re-screening)",
+        description=(
+            "Refused with 403 `screening` and the reason in plain words unless her intake is valid, her consent "
+            "is the current version, no answer needs a new doctor's clearance, and the day-of questions were "
+            "answered (in her pre-visit check, or here in `day_of`) with no yes that screening does not lift."
+        ),
+        request=CheckInInput,
         responses=AppointmentSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
-        return _staff_action(request, pk, staff.check_in_appointment)
+        data = CheckInInput(data=request.data or {})
+        data.is_valid(raise_exception=True)
+        day_of = data.validated_data.get("day_of")
+        appointment = get_appointment_for_user(request.user, pk)
+        staff.check_in_appointment(
+            appointment=appointment, by=request.user, answers=DayOfAnswers(**day_of) if day_of is not None else None
+        )
+        return Response(AppointmentSerializer(appointments_for_user(request.user).get(pk=pk)).data)
 
 
 class NoShowView(APIView):

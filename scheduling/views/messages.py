@@ -13,33 +13,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from scheduling import outbox
+from scheduling.checkin import DayOfAnswersForm
 from scheduling.dispatch import resend_notification
 from scheduling.errors import SchedulingError
 from scheduling.models import Notification
-from scheduling.previsit import MEDICATION_CHOICES, PREGNANCY_CHOICES, PrevisitAnswers, submit_previsit_check
+from scheduling.previsit import PrevisitAnswers, submit_previsit_check
 from scheduling.selectors import get_appointment_for_client
 from spa.lib.access import staff_required
 
 PAGE_SIZE = 50
 
 
-class PrevisitForm(forms.Form):
-    pregnancy = forms.ChoiceField(
-        label="Since your last visit: are you pregnant or breastfeeding?",
-        choices=PREGNANCY_CHOICES,
-        widget=forms.RadioSelect,
-    )
-    medication = forms.ChoiceField(
-        label="Have you started any new medication, in particular blood thinners or isotretinoin?",
-        choices=MEDICATION_CHOICES,
-        widget=forms.RadioSelect,
-    )
-    sunburn = forms.TypedChoiceField(
-        label="Have you had sunburn or a fresh tan in the area in the last two weeks?",
-        choices=[("no", "No"), ("yes", "Yes")],
-        coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
-    )
+class PrevisitForm(DayOfAnswersForm):
+    """The day-of questions as she answers them before her visit."""
 
 
 class OutboxFilterForm(forms.Form):

@@ -42,10 +42,10 @@ from scheduling.plans import (
     proposals_from,
     propose_course,
     rate_session,
-    record_session,
     start_plan,
     suggested_depth,
 )
+from scheduling.recording import record_session
 from scheduling.selectors import rule_overrides
 from spa.lib.access import staff_required
 from spa.lib.time import local_date
@@ -90,7 +90,10 @@ def plan_start(request: HttpRequest) -> HttpResponse:
             )
         except SchedulingError as error:
             existing = TreatmentPlan.objects.filter(
-                client=request.user, concern=result.concern, area=result.area, status=TreatmentPlan.Status.ACTIVE
+                client=request.user,
+                concern=result.concern,
+                area=result.area,
+                status__in=[TreatmentPlan.Status.ACTIVE, TreatmentPlan.Status.ON_HOLD],
             ).first()
             if error.code == "plan_exists" and existing:
                 messages.info(request, error.message)
@@ -229,7 +232,8 @@ def record_session_view(request: HttpRequest, pk: int) -> HttpResponse:
             "reaction": PlanSession.Reaction.MILD,
         }
     form = RecordSessionForm(request.POST or None, initial=initial)
-    if plan is not None and request.method == "POST" and form.is_valid():
+    needling = appointment.service.is_needling
+    if needling and request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             record_session(
@@ -245,7 +249,8 @@ def record_session_view(request: HttpRequest, pk: int) -> HttpResponse:
         except SchedulingError as error:
             add_plan_error(form, error)
         else:
-            messages.success(request, f"Session {appointment.session_number} recorded; the appointment is completed.")
+            what = f"Session {appointment.session_number}" if plan else "The session"
+            messages.success(request, f"{what} recorded; the appointment is completed.")
             return redirect("scheduling:staff_client_plans", pk=appointment.client_id)
     return render(
         request,
@@ -254,7 +259,7 @@ def record_session_view(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "appointment": appointment,
             "plan": plan,
-            "no_plan": SchedulingError("no_plan").message if plan is None else "",
+            "not_needling": SchedulingError("not_needling").message if not needling else "",
         },
         status=400 if form.errors else 200,
     )

@@ -23,6 +23,7 @@ from clients.screening import screening_status
 from scheduling import calendars, dashboard, schedule, staff
 from scheduling.availability import available_slots
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
+from scheduling.checkin import DayOfAnswersForm
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Closure, Practitioner, TimeOff, WorkingHours
 from scheduling.selectors import get_appointment_for_user, rule_overrides
@@ -102,6 +103,10 @@ def schedule_week(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_GET
 def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _appointment_page(request, pk)
+
+
+def _appointment_page(request: HttpRequest, pk: int, *, status: int = 200, **kwargs: Any) -> HttpResponse:
     appointment = _staff_appointment(pk)
     screening = screening_status(user_id=appointment.client_id)
     history = appointment.history.select_related("history_user").order_by("-history_date", "-history_id")
@@ -115,13 +120,15 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": history,
         "can_check_in": appointment.status == Appointment.Status.BOOKED
         and local_date(appointment.start) == local_date(now),
+        "day_of_form": kwargs.get("day_of_form") or DayOfAnswersForm(prefix="day_of"),
+        "day_of_checks": list(appointment.day_of_checks.select_related("answered_by")[:3]),
+        "checkin_refusal": kwargs.get("refusal", ""),
         "can_no_show": appointment.status == Appointment.Status.BOOKED and appointment.start <= now,
         "can_change": appointment.status == Appointment.Status.BOOKED,
-        # The session is recorded on the day (or later), whether or not she was checked in first.
-        "can_record": appointment.status in (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
-        and local_date(appointment.start) <= local_date(now),
+        # A needling session is recorded once she is checked in (the service says if it started).
+        "can_record": appointment.status == Appointment.Status.CHECKED_IN and appointment.service.is_needling,
     }
-    return render(request, "scheduling/staff/appointment.html", context)
+    return render(request, "scheduling/staff/appointment.html", context, status=status)
 
 
 def _act(request: HttpRequest, pk: int, action: Callable[..., Appointment], done: str) -> HttpResponse:
@@ -138,7 +145,20 @@ def _act(request: HttpRequest, pk: int, action: Callable[..., Appointment], done
 @staff_required
 @require_POST
 def check_in(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, staff.check_in_appointment, "{client} is checked in.")
+    """Check in after the day-of questions (asked at the desk, or left blank when she answered
+    the pre-visit check). A refusal shows its reason on the appointment page (403)."""
+    appointment = _staff_appointment(pk)
+    form = DayOfAnswersForm(request.POST, prefix="day_of")
+    asked = any(key.startswith("day_of-") for key in request.POST)
+    if asked and not form.is_valid():
+        return _appointment_page(request, pk, status=400, day_of_form=form)
+    try:
+        staff.check_in_appointment(appointment=appointment, by=request.user, answers=form.answers() if asked else None)
+    except SchedulingError as error:
+        messages.error(request, error.message)
+        return _appointment_page(request, pk, status=error.status, day_of_form=form, refusal=error.message)
+    messages.success(request, f"{appointment.client} is checked in.")
+    return redirect("scheduling:staff_appointment", pk=pk)
 
 
 @staff_required

@@ -38,7 +38,13 @@ def test_a_clearance_added_in_the_admin_records_who(client, owner, alice):
     pregnancy = Contraindication.objects.get(slug="pregnancy")
     response = client.post(
         reverse("admin:clients_doctorclearance_add"),
-        {"client": alice.pk, "contraindications": [pregnancy.pk], "note": "GP", "cleared_on": "2026-11-20"},
+        {
+            "client": alice.pk,
+            "contraindications": [pregnancy.pk],
+            "note": "GP",
+            "cleared_on": "2026-11-20",
+            "expires_on": "2027-06-01",
+        },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert DoctorClearance.objects.get(client=alice).recorded_by == owner

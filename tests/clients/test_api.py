@@ -207,7 +207,10 @@ def test_staff_records_a_clearance_and_she_is_clear(rules, staff, owner, persona
     staff = {"staff": staff, "owner": owner}[persona]
     carol = make_client("carol@example.com", first_name="Carol", last_name="Cole")
     submit_intake(carol, {"pregnancy"})
-    response = as_user(staff).post(f"/api/v1/clients/{carol.pk}/clearance", {"note": "GP letter"}, format="json")
+    url = f"/api/v1/clients/{carol.pk}/clearance"
+    refused = as_user(staff).post(url, {"note": "GP letter"}, format="json")
+    assert refused.status_code == 400 and refused.json()["code"] == "expiry_required"
+    response = as_user(staff).post(url, {"note": "GP letter", "expires_on": "2099-01-01"}, format="json")
     assert response.status_code == 201
     body = response.json()
     assert body["covers"] == ["pregnancy"]

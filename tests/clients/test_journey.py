@@ -36,7 +36,11 @@ def test_sign_up_pregnant_clearance_then_clear(client, rules, consent, staff):
     client.force_login(staff)
     response = client.get(reverse("clients:staff_client", args=[maya.pk]))
     assert "pregnancy" in response.content.decode()
-    response = client.post(reverse("clients:staff_client", args=[maya.pk]), {"note": "GP letter of 3 May"})
+    missing = client.post(reverse("clients:staff_client", args=[maya.pk]), {"note": "GP letter of 3 May"})
+    assert missing.status_code == 400 and "expected end" in missing.text
+    response = client.post(
+        reverse("clients:staff_client", args=[maya.pk]), {"note": "GP letter of 3 May", "expires_on": "2099-01-01"}
+    )
     assert response.status_code == 302
 
     client.force_login(maya)

@@ -294,7 +294,8 @@ def test_staff_record_a_clearance_with_a_letter_served_to_staff_only(client, ali
     client.force_login(staff)
     letter = SimpleUploadedFile("gp.pdf", b"%PDF-1.4 fine to treat", content_type="application/pdf")
     response = client.post(
-        reverse("clients:staff_client", args=[alice.pk]), {"note": "GP letter: fine to treat", "letter": letter}
+        reverse("clients:staff_client", args=[alice.pk]),
+        {"note": "GP letter: fine to treat", "letter": letter, "expires_on": "2099-01-01"},
     )
     assert response.status_code == 302
     assert screening_status(user_id=alice.pk).status == Status.CLEAR

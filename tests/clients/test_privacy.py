@@ -32,7 +32,9 @@ def history(alice, anna, staff, settings, tmp_path):  # noqa: ANN001, ANN201
     settings.MEDIA_ROOT = tmp_path
     submit_intake(alice, {"pregnancy", "retinoids"})
     letter = SimpleUploadedFile("gp.pdf", b"%PDF-1.4 letter about Alice", content_type="application/pdf")
-    services.grant_clearance(client=alice, note="Dr Who: fine to treat Alice", by=staff, letter=letter)
+    services.grant_clearance(
+        client=alice, note="Dr Who: fine to treat Alice", by=staff, letter=letter, expires_on=dt.date(2099, 1, 1)
+    )
     plan = TreatmentPlan.objects.create(
         client=alice,
         concern=Concern.objects.get(slug="acne_scars"),

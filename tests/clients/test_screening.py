@@ -14,6 +14,8 @@ from clients.screening import Status, screening_status, screening_statuses
 from tests.factories import make_client, sign_consent, submit_intake
 from treatments.models import Contraindication
 
+FAR = dt.date(2099, 1, 1)
+
 LONDON = ZoneInfo("Europe/London")
 NOON = dt.datetime(2026, 3, 2, 12, 0, tzinfo=LONDON)
 
@@ -161,7 +163,7 @@ def test_waiting_periods_count_in_local_dates_across_the_clock_change(carol):
 
 def test_a_doctors_clearance_lifts_doctor_clearance_and_she_is_clear(carol, staff):
     answer(carol, "pregnancy")
-    clearance = DoctorClearance.objects.create(client=carol, note="GP letter", recorded_by=staff)
+    clearance = DoctorClearance.objects.create(client=carol, note="GP letter", recorded_by=staff, expires_on=FAR)
     clearance.contraindications.set(Contraindication.objects.filter(slug="pregnancy"))
     screening = status_of(carol)
     assert screening.status == Status.CLEAR
@@ -171,14 +173,14 @@ def test_a_doctors_clearance_lifts_doctor_clearance_and_she_is_clear(carol, staf
 
 def test_a_clearance_covers_only_what_it_names(carol, staff):
     answer(carol, "pregnancy", "anticoagulants")
-    clearance = DoctorClearance.objects.create(client=carol, note="GP letter", recorded_by=staff)
+    clearance = DoctorClearance.objects.create(client=carol, note="GP letter", recorded_by=staff, expires_on=FAR)
     clearance.contraindications.set(Contraindication.objects.filter(slug="pregnancy"))
     assert status_of(carol).status == Status.DOCTOR_CLEARANCE
 
 
 def test_a_clearance_does_not_lift_a_block(carol, staff):
     answer(carol, "pregnancy", "keloid")
-    clearance = DoctorClearance.objects.create(client=carol, note="GP letter", recorded_by=staff)
+    clearance = DoctorClearance.objects.create(client=carol, note="GP letter", recorded_by=staff, expires_on=FAR)
     clearance.contraindications.set(Contraindication.objects.filter(slug="pregnancy"))
     assert status_of(carol).status == Status.BLOCKED
 
@@ -242,7 +244,9 @@ def test_relaxing_isotretinoin_to_doctor_clearance_applies_to_given_answers(caro
     assert screening.status == Status.DOCTOR_CLEARANCE
     # Without a clearance she can still book once the six months are over.
     assert screening.bookable_from == dt.date(2026, 3, 2) + dt.timedelta(days=180)
-    clearance = DoctorClearance.objects.create(client=carol, note="Dermatologist: fine", recorded_by=staff)
+    clearance = DoctorClearance.objects.create(
+        client=carol, note="Dermatologist: fine", recorded_by=staff, expires_on=FAR
+    )
     clearance.contraindications.set(Contraindication.objects.filter(slug="isotretinoin"))
     assert status_of(carol).status == Status.CLEAR
 

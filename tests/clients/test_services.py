@@ -184,7 +184,12 @@ def test_grant_clearance_covers_her_doctor_clearance_answers_by_default(rules, s
     carol = make_client("carol@example.com", first_name="Carol", last_name="Cole")
     submit_intake(carol, {"pregnancy", "breastfeeding", "diabetes"})
     assert screening_status(user_id=carol.pk).status == Status.DOCTOR_CLEARANCE
-    clearance = services.grant_clearance(client=carol, note="GP: fine to treat", by=staff)
+    with pytest.raises(ClientsError) as error:
+        services.grant_clearance(client=carol, note="GP: fine to treat", by=staff)
+    assert (error.value.code, error.value.field) == ("expiry_required", "expires_on")
+    clearance = services.grant_clearance(
+        client=carol, note="GP: fine to treat", by=staff, expires_on=dt.date(2099, 1, 1)
+    )
     assert {c.slug for c in clearance.contraindications.all()} == {"pregnancy", "breastfeeding"}
     assert clearance.recorded_by == staff
     assert screening_status(user_id=carol.pk).status == Status.STAFF_REVIEW  # diabetes still flagged
@@ -226,7 +231,9 @@ def test_grant_clearance_stores_the_letter_under_media_root(alice, staff, settin
     settings.MEDIA_ROOT = tmp_path
     submit_intake(alice, {"pregnancy"})
     letter = SimpleUploadedFile("gp-letter.pdf", b"%PDF-1.4 letter", content_type="application/pdf")
-    clearance = services.grant_clearance(client=alice, note="GP", by=staff, letter=letter)
+    clearance = services.grant_clearance(
+        client=alice, note="GP", by=staff, letter=letter, expires_on=dt.date(2099, 1, 1)
+    )
     assert clearance.letter.name.startswith(f"clearances/{alice.pk}/")
     assert (tmp_path / clearance.letter.name).read_bytes() == b"%PDF-1.4 letter"
 

@@ -98,7 +98,10 @@ def test_the_page_records_her_answers(client, alice, appointment):
     page = client.get(url)
     assert page.status_code == 200 and "pregnant or breastfeeding" in page.content.decode()
     with time_machine.travel(NOW, tick=True):
-        done = client.post(url, {"pregnancy": "breastfeeding", "medication": "no", "sunburn": "no"})
+        done = client.post(
+            url,
+            {"pregnancy": "breastfeeding", "medication": "no", "sunburn": "no", "infection": "no", "procedures": "no"},
+        )
     assert done.status_code == 200
     assert "doctor&#x27;s clearance" in done.content.decode()
     appointment.refresh_from_db()
@@ -109,7 +112,7 @@ def test_the_page_refuses_missing_answers(client, alice, appointment):
     client.force_login(alice)
     page = client.post(reverse("scheduling:previsit", args=[appointment.pk]), {"pregnancy": "no"})
     assert page.status_code == 200
-    assert page.context["form"].errors.keys() == {"medication", "sunburn"}
+    assert page.context["form"].errors.keys() == {"medication", "sunburn", "infection", "procedures"}
     assert IntakeSubmission.objects.filter(client=alice).count() == 1
 
 

@@ -10,12 +10,20 @@ import time_machine
 from django.urls import reverse
 
 from scheduling import staff
+from scheduling.checkin import DayOfAnswers
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Closure, Notification, TimeOff, WorkingHours
 from tests.factories import PractitionerFactory, submit_intake
 from tests.scheduling.staff_support import DAY, appointment, local
 from treatments.models import Service
 
+DESK_ALL_NO = {
+    "day_of-pregnancy": "no",
+    "day_of-infection": "no",
+    "day_of-medication": "no",
+    "day_of-sunburn": "no",
+    "day_of-procedures": "no",
+}
 STAFF_PAGES = [
     ("scheduling:staff_schedule", []),
     ("scheduling:staff_week", []),
@@ -32,7 +40,7 @@ STAFF_PAGES = [
 
 def test_check_in_marks_a_booked_appointment_on_its_day(alice, anna):
     appt = appointment(alice, anna, local(DAY, 10))
-    done = staff.check_in_appointment(appointment=appt, by=anna.user, now=local(DAY, 9, 50))
+    done = staff.check_in_appointment(appointment=appt, by=anna.user, answers=DayOfAnswers(), now=local(DAY, 9, 50))
     assert done.status == Appointment.Status.CHECKED_IN
     assert done.checked_in_at == local(DAY, 9, 50)
     assert appt.history.latest().history_user == anna.user
@@ -183,7 +191,7 @@ def test_check_in_button_checks_in_with_a_message(client, alice, anna):
         client.force_login(anna.user)
         page = client.get(reverse("scheduling:staff_appointment", args=[appt.pk]))
         assert "Check in" in page.text
-        response = client.post(reverse("scheduling:staff_check_in", args=[appt.pk]), follow=True)
+        response = client.post(reverse("scheduling:staff_check_in", args=[appt.pk]), DESK_ALL_NO, follow=True)
     assert "Alice Archer is checked in." in response.text
     appt.refresh_from_db()
     assert appt.status == Appointment.Status.CHECKED_IN
@@ -366,12 +374,13 @@ def test_any_staff_member_may_edit_another_practitioners_hours(client, anna):
     assert client.get(reverse("scheduling:staff_hours"), {"practitioner": 999999}).status_code == 404
 
 
-def test_appointment_page_links_to_recording_the_session_on_the_day(client, alice, anna):
+def test_appointment_page_links_to_recording_the_session_once_checked_in(client, alice, anna):
     appt = appointment(alice, anna, local(DAY, 10))
     record_url = reverse("scheduling:record_session", args=[appt.pk])
-    with time_machine.travel(local(DAY - dt.timedelta(days=1), 10), tick=False):
+    with time_machine.travel(local(DAY, 9, 50), tick=False):
         client.force_login(anna.user)
         assert record_url not in client.get(reverse("scheduling:staff_appointment", args=[appt.pk])).text
+        staff.check_in_appointment(appointment=appt, by=anna.user, answers=DayOfAnswers())
     with time_machine.travel(local(DAY, 10, 5), tick=False):
         client.force_login(anna.user)
         assert record_url in client.get(reverse("scheduling:staff_appointment", args=[appt.pk])).text

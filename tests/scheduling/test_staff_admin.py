@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from scheduling.checkin import DayOfAnswers, record_day_of_answers
 from scheduling.models import Appointment, Notification, WorkingHours
 from tests.scheduling.staff_support import DAY, appointment, local
 
@@ -47,6 +48,8 @@ def test_overlapping_hours_in_the_admin_are_refused_with_a_message(client, owner
 def test_appointment_list_filters_and_actions_use_the_services(client, owner, alice, bob, anna):
     a = appointment(alice, anna, local(DAY, 10))
     b = appointment(bob, anna, local(DAY, 14), status=Appointment.Status.CANCELLED)
+    # She answered the day-of questions in her pre-visit check: check-in needs them.
+    record_day_of_answers(appointment=a, answers=DayOfAnswers(), source="pre_visit", by=alice, now=local(DAY, 8))
     client.force_login(owner)
     url = reverse("admin:scheduling_appointment_changelist")
     listing = client.get(url, {"status__exact": "booked"})
