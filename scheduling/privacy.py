@@ -12,12 +12,22 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from clients.models import User
 from clients.privacy import register_eraser, register_export_section
 from scheduling.answer_cache import schedule_changed
-from scheduling.models import Appointment, Notification, PlanSession, SessionPhoto, TreatmentPlan
+from scheduling.models import (
+    AdverseEvent,
+    Alert,
+    Appointment,
+    DayOfCheck,
+    Notification,
+    PlanSession,
+    SessionPhoto,
+    TreatmentPlan,
+)
 
 
 def _iso(value: Any) -> str | None:
@@ -92,6 +102,45 @@ def export_plans(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def export_care(user: User) -> dict[str, list[dict[str, Any]]]:
+    """Needling without a plan, adverse events and the alerts about her (the point of care)."""
+    visits = (
+        PlanSession.objects.filter(plan__isnull=True, appointment__client=user)
+        .prefetch_related("areas", "products")
+        .order_by("completed_at")
+    )
+    return {
+        "sessions_without_plan": [
+            {
+                "appointment": record.appointment_id,
+                "depth_used_mm": _mm(record.depth_used_mm),
+                "areas": [area.slug for area in record.areas.all()],
+                "products": [product.slug for product in record.products.all()],
+                "reaction": record.reaction,
+                "notes": record.notes,
+                "completed_at": _iso(record.completed_at),
+            }
+            for record in visits
+        ],
+        "adverse_events": [
+            {
+                "kind": event.kind,
+                "onset": _iso(event.onset),
+                "severity": event.severity,
+                "action": event.action,
+                "outcome": event.outcome,
+                "session": event.session_id,
+                "recorded_at": _iso(event.recorded_at),
+            }
+            for event in AdverseEvent.objects.filter(client=user).order_by("onset", "pk")
+        ],
+        "alerts": [
+            {"kind": alert.kind, "text": alert.text, "created_at": _iso(alert.created_at)}
+            for alert in Alert.objects.filter(client=user).order_by("created_at", "pk")
+        ],
+    }
+
+
 def export_notifications(user: User) -> list[dict[str, Any]]:
     return [
         {
@@ -125,8 +174,13 @@ def erase_scheduling_data(user: User) -> None:
     plans = TreatmentPlan.objects.filter(client=user)
     plans.update(notes="", ended_reason="")
     TreatmentPlan.history.filter(client_id=user.pk).update(notes="", ended_reason="")
-    sessions = PlanSession.objects.filter(plan__client=user)
+    sessions = PlanSession.objects.filter(Q(plan__client=user) | Q(plan__isnull=True, appointment__client=user))
     sessions.update(notes="", results_comment="", depth_override_reason="")
+    # Adverse events stay as clinical records without her words; alerts lose their text.
+    AdverseEvent.objects.filter(client=user).update(action="", outcome="")
+    AdverseEvent.history.filter(client_id=user.pk).update(action="", outcome="")
+    Alert.objects.filter(client=user).update(text="(erased)", resolution_note="")
+    DayOfCheck.objects.filter(appointment__client=user).update(summary="")
     PlanSession.history.filter(plan_id__in=plans.values("pk")).update(
         notes="", results_comment="", depth_override_reason=""
     )
@@ -149,4 +203,5 @@ def register() -> None:
     register_export_section("appointments", export_appointments)
     register_export_section("plans", export_plans)
     register_export_section("notifications", export_notifications)
+    register_export_section("care", export_care)
     register_eraser(erase_scheduling_data)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scheduling.views import booking, messages, plans, staff
+from scheduling.views import booking, care, messages, plans, staff
 
 app_name = "scheduling"
 
-urlpatterns = [*booking.urlpatterns, *staff.urlpatterns, *plans.urlpatterns, *messages.urlpatterns]
+urlpatterns = [*booking.urlpatterns, *staff.urlpatterns, *plans.urlpatterns, *messages.urlpatterns, *care.urlpatterns]

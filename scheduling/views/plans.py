@@ -11,6 +11,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -45,8 +46,10 @@ from scheduling.plans import (
     start_plan,
     suggested_depth,
 )
+from scheduling.reactions import client_care_record
 from scheduling.recording import record_session
 from scheduling.selectors import rule_overrides
+from scheduling.views.care import AdverseEventForm, NoteForm
 from spa.lib.access import staff_required
 from spa.lib.time import local_date
 from spa.lib.uploads import serve_upload
@@ -63,7 +66,8 @@ def get_own_plan(request: HttpRequest, pk: int) -> TreatmentPlan:
 
 
 def get_own_session(request: HttpRequest, pk: int) -> PlanSession:
-    return get_object_or_404(PlanSession.objects.select_related("plan"), pk=pk, plan__client=request.user)
+    mine = Q(plan__client=request.user) | Q(plan__isnull=True, appointment__client=request.user)
+    return get_object_or_404(PlanSession.objects.select_related("plan").filter(mine), pk=pk)
 
 
 def _chart(plan: TreatmentPlan) -> list[PlanSession]:
@@ -282,7 +286,15 @@ def staff_client_plans(request: HttpRequest, pk: int) -> HttpResponse:
         for plan in plans
     ]
     today = local_date(timezone.now()).isoformat()
-    context = {"client": client, "rows": rows, "today": today, "overrides": rule_overrides(client=client)}
+    context = {
+        "client": client,
+        "rows": rows,
+        "today": today,
+        "overrides": rule_overrides(client=client),
+        **client_care_record(client=client),
+        "adverse_event_form": AdverseEventForm(),
+        "note_form": NoteForm(),
+    }
     return render(request, "scheduling/plans/staff_client.html", context)
 
 

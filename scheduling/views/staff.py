@@ -26,6 +26,7 @@ from scheduling.booking import book_appointment, cancel_appointment, reschedule_
 from scheduling.checkin import DayOfAnswersForm
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Closure, Practitioner, TimeOff, WorkingHours
+from scheduling.reactions import open_alerts, recent_overrides
 from scheduling.selectors import get_appointment_for_user, rule_overrides
 from scheduling.staff_forms import (
     ClientSearchForm,
@@ -42,6 +43,8 @@ from spa.lib.access import staff_required
 from spa.lib.time import local_date, local_day_bounds
 
 View = Callable[..., HttpResponse]
+#: The owner's dashboard lists depths recorded outside a plan's range over this many days.
+OVERRIDES_DAYS = 60
 
 
 def _staff_appointment(pk: int) -> Appointment:
@@ -421,8 +424,15 @@ def closure_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_GET
 def owner_dashboard(request: HttpRequest) -> HttpResponse:
-    since = timezone.now() - dt.timedelta(days=30)
-    context = {"dashboard": dashboard.owner_dashboard(), "overrides": rule_overrides(since=since)[:50]}
+    now = timezone.now()
+    context = {
+        "dashboard": dashboard.owner_dashboard(now=now),
+        "overrides": rule_overrides(since=now - dt.timedelta(days=30))[:50],
+        # The point of care: what to act on now, and depths recorded outside a plan's range.
+        "alerts": list(open_alerts()[:50]),
+        "depth_overrides": list(recent_overrides(since=now - dt.timedelta(days=OVERRIDES_DAYS))[:50]),
+        "overrides_days": OVERRIDES_DAYS,
+    }
     return render(request, "scheduling/staff/dashboard.html", context)
 
 
