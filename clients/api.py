@@ -176,6 +176,7 @@ _question = dict(
         "slug": serializers.CharField(),
         "text": serializers.CharField(),
         "severity": serializers.ChoiceField(choices=Contraindication.Severity.choices),
+        "asks_date": serializers.BooleanField(help_text="A yes asks a date in `dates` (isotretinoin: the last dose)."),
     },
 )
 _reason = dict(
@@ -213,6 +214,12 @@ IntakeSerializer = inline_serializer(
 
 class IntakeInputSerializer(serializers.Serializer):
     answers = serializers.DictField(child=serializers.BooleanField(), help_text="slug → yes/no, every question")
+    dates = serializers.DictField(
+        child=serializers.DateField(),
+        required=False,
+        default=dict,
+        help_text="slug → date for a yes to a question that asks one (isotretinoin: the last dose)",
+    )
     consent = serializers.BooleanField(
         default=False, help_text="true signs the current consent version with your full name"
     )
@@ -224,7 +231,8 @@ def intake_payload(user: Any) -> dict[str, Any]:
     text = current_consent_text()
     return {
         "questions": [
-            {"slug": item.slug, "text": item.question, "severity": item.severity} for item in active_questions()
+            {"slug": item.slug, "text": item.question, "severity": item.severity, "asks_date": item.asks_date}
+            for item in active_questions()
         ],
         "answers": {a.contraindication.slug: a.answer for a in latest.answers.all()} if latest else {},
         "consent": screening.consent_current,
@@ -260,6 +268,7 @@ class MyIntakeView(APIView):
             services.complete_intake(
                 user=user,
                 answers=serializer.validated_data["answers"],
+                dates=serializer.validated_data["dates"],
                 sign=sign,
                 signed_name=user.get_full_name() or user.email,
                 accepted=True,

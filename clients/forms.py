@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from crispy_forms.helper import FormHelper
@@ -114,6 +115,13 @@ class IntakeForm(forms.Form):
                 coerce=_yes,
                 widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
             )
+            if item.asks_date:
+                # The waiting period counts from this date (e.g. the last isotretinoin dose).
+                self.fields[f"{item.slug}__since"] = forms.DateField(
+                    label="If yes: the date of your last dose",
+                    required=False,
+                    widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
+                )
         # The questions in the admin's order, the signature last.
         self.order_fields([item.slug for item in self.questions] + ["signed_name", "accepted"])
         if not consent_needed:
@@ -122,6 +130,17 @@ class IntakeForm(forms.Form):
 
     def question_fields(self) -> list[forms.BoundField]:
         return [self[item.slug] for item in self.questions]
+
+    def question_rows(self) -> list[tuple[forms.BoundField, forms.BoundField | None]]:
+        """Each question with its date field when it asks one (the template's rows)."""
+        return [(self[item.slug], self[f"{item.slug}__since"] if item.asks_date else None) for item in self.questions]
+
+    def dates(self) -> dict[str, dt.date]:
+        return {
+            item.slug: self.cleaned_data[f"{item.slug}__since"]
+            for item in self.questions
+            if item.asks_date and self.cleaned_data.get(f"{item.slug}__since")
+        }
 
     def answers(self) -> dict[str, bool]:
         return {item.slug: self.cleaned_data[item.slug] for item in self.questions}

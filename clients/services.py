@@ -146,8 +146,30 @@ def _check_answers(questions: list[Contraindication], answers: dict[str, bool]) 
         raise ClientsError("unknown_question", field="answers", slugs=", ".join(unknown))
 
 
+def _check_dates(
+    questions: list[Contraindication], answers: dict[str, bool], dates: dict[str, dt.date], *, today: dt.date
+) -> dict[str, dt.date]:
+    """The dates given with a yes (the last isotretinoin dose): only for questions that ask one,
+    never in the future. A yes without its date counts from the day she answers."""
+    asks = {item.slug for item in questions if item.asks_date}
+    errors = {
+        slug: ["Give a date that is not in the future."]
+        for slug, day in dates.items()
+        if slug in asks and answers.get(slug) and day > today
+    }
+    if errors:
+        raise ClientsError("invalid", next(iter(errors.values()))[0], field_errors=errors)
+    return {slug: day for slug, day in dates.items() if slug in asks and answers.get(slug)}
+
+
 def _write_intake(
-    *, user: User, questions: list[Contraindication], answers: dict[str, bool], source: str, now: dt.datetime
+    *,
+    user: User,
+    questions: list[Contraindication],
+    answers: dict[str, bool],
+    source: str,
+    now: dt.datetime,
+    dates: dict[str, dt.date] | None = None,
 ) -> IntakeSubmission:
     submission = IntakeSubmission.objects.create(
         client=user, submitted_at=now, source=source, questionnaire_version=questionnaire_version(questions)
@@ -159,6 +181,7 @@ def _write_intake(
             question=item.question,
             severity=item.severity,
             answer=answers[item.slug],
+            since=(dates or {}).get(item.slug),
         )
         for item in questions
     )
@@ -240,6 +263,7 @@ def complete_intake(
     accepted: bool = False,
     ip: str | None = None,
     user_agent: str = "",
+    dates: dict[str, dt.date] | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[IntakeSubmission, ConsentSignature | None]:
     """The intake page and ``PUT me/intake``: answers and, if ``sign``, the consent, all or nothing.
@@ -252,6 +276,7 @@ def complete_intake(
     text = None
     try:
         _check_answers(questions, answers)
+        dates = _check_dates(questions, answers, dates or {}, today=local_date(now))
     except ClientsError as error:
         errors.update(error.field_errors or {"answers": [error.message]})
     if sign:
@@ -264,7 +289,12 @@ def complete_intake(
         raise ClientsError(code, next(iter(errors.values()))[0], field_errors=errors)
     with transaction.atomic(durable=True):
         submission = _write_intake(
-            user=user, questions=questions, answers=answers, source=IntakeSubmission.Source.INTAKE, now=now
+            user=user,
+            questions=questions,
+            answers=answers,
+            source=IntakeSubmission.Source.INTAKE,
+            now=now,
+            dates=dates,
         )
         signature = (
             _write_signature(user=user, text=text, signed_name=signed_name, ip=ip, user_agent=user_agent, now=now)

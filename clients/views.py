@@ -94,6 +94,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             services.complete_intake(
                 user=user,
                 answers=form.answers(),
+                dates=form.dates(),
                 sign=consent_needed,
                 signed_name=form.cleaned_data.get("signed_name", ""),
                 accepted=form.cleaned_data.get("accepted", False),

@@ -64,6 +64,12 @@ def test_a_client_follows_her_plan_and_the_practitioner_records_a_session(page):
     first.save()
     page.context.clear_cookies()
     log_in(page, "anna@example.com", PASSWORD)
+    # At the desk: the day-of questions (all no), then check-in; only then the record.
+    page.goto(f"/staff/appointments/{first.pk}/")
+    for name in ("pregnancy", "infection", "medication", "sunburn", "procedures"):
+        page.check(f"input[name=day_of-{name}][value=no]")
+    page.click(".check-in-form button:has-text('Check in')")
+    expect(page.locator(".alert-success").first).to_contain_text("checked in")
     page.goto(f"/staff/appointments/{first.pk}/record/")
     expect(page.locator("input[name=depth_used_mm]")).to_have_value("1.50")
     page.fill("input[name=depth_used_mm]", "2.25")
