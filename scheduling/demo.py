@@ -47,18 +47,21 @@ CONSENT_TEXT = """\
 I understand that skin needling (collagen induction therapy) uses fine needles to make \
 controlled micro-injuries in the skin so that it produces new collagen.
 
-I understand the usual effects: redness like a mild sunburn for one to three days, slight \
-swelling, pinpoint bleeding during treatment, flaking after a few days. Rare risks include \
-infection, pigment changes, and a flare of cold sores.
+I understand the usual effects: redness like a mild sunburn for one to three days, swelling, \
+pinpoint bleeding during treatment, flaking after a few days. The risks include bruising, \
+infection, a flare of cold sores, allergic reactions to the products used, lasting changes of \
+skin colour (lighter or darker patches, more likely on darker skin) and, rarely, scarring.
 
 I have answered the medical questionnaire truthfully and will tell the spa before each session \
 of any change (new medication, pregnancy, sunburn, skin infection).
 
 I will follow the aftercare instructions: hydration with colostrum gel and hyaluronic acid, no \
-make-up for 24 hours, daily sun protection.
+make-up for 24 hours, no sweating, sauna or swimming for 48–72 hours, sunscreen SPF 30+ every \
+day. I will call the spa, or a doctor, for spreading redness, pus, fever, a cold-sore outbreak \
+or pain after 72 hours.
 
-I understand that results vary, usually show within a week and build with each session, and \
-that I can stop the course at any time."""
+I understand that results vary: the skin may look fresher within a week, and collagen keeps \
+building for months, with each session adding to it. I can stop the course at any time."""
 
 STAFF_PERMISSIONS = [
     # What front desk and practitioners may do in the admin (the staff pages need no perms).

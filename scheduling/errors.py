@@ -36,7 +36,7 @@ class SchedulingError(DomainError):
         "bad_range": _("%(reason)s"),
         # Treatment plans (scheduling/plans.py)
         "no_service": _("No service covers the %(area)s yet; please call the spa."),
-        "plan_exists": _("You already have an active plan for %(concern)s on the %(area)s."),
+        "plan_exists": _("You already have a plan for %(concern)s %(area)s."),
         "no_plan": _("This appointment is not part of a treatment plan."),
         # The point of care (scheduling/checkin.py, scheduling/recording.py, scheduling/reactions.py).
         "depth_over_limit_record": _("%(practitioner)s may needle up to %(limit)s mm."),

@@ -171,7 +171,7 @@ def start_plan(
             area=rec.area,
             status__in=[TreatmentPlan.Status.ACTIVE, TreatmentPlan.Status.ON_HOLD],
         ).exists():
-            raise SchedulingError("plan_exists", concern=rec.concern.name, area=rec.area.name.lower())
+            raise SchedulingError("plan_exists", concern=rec.concern.name, area=rec.area.on_phrase)
         plan = TreatmentPlan(
             client=client,
             concern=rec.concern,

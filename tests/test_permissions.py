@@ -21,7 +21,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from clients.models import DoctorClearance
-from scheduling.models import Appointment, Closure, Notification, PlanSession, SessionPhoto, TimeOff
+from scheduling.models import Alert, Appointment, Closure, Notification, PlanSession, SessionPhoto, TimeOff
 from scheduling.plans import start_plan
 from tests.factories import AppointmentFactory
 
@@ -100,6 +100,10 @@ EXPECTED: dict[str, tuple[str | None, dict[str, str]]] = {
     "scheduling:plan_extend": ("plan", STAFF_POST),
     "scheduling:plan_end": ("plan", STAFF_POST),
     "scheduling:plan_photo": ("plan", STAFF_POST),
+    "scheduling:report_problem": ("session", OWN_PAGE),
+    "scheduling:adverse_event": ("client", STAFF_POST),
+    "scheduling:plan_release": ("plan", STAFF_POST),
+    "scheduling:alert_resolve": ("alert", STAFF_POST),
     "scheduling:messages": (None, CLIENT_PAGE),
     "scheduling:previsit": ("appointment", OWN_PAGE),
     "scheduling:staff_outbox": (None, STAFF_PAGE),
@@ -175,8 +179,13 @@ def world(alice, bob, anna, owner):  # noqa: ANN001, ANN201
     )
     photo = SessionPhoto.objects.create(session=session, kind="before", image=ContentFile(b"jpeg", name="b.jpg"))
     clearance = DoctorClearance.objects.create(
-        client=alice, note="GP letter", recorded_by=anna.user, letter=ContentFile(b"%PDF", name="letter.pdf")
+        client=alice,
+        note="GP letter",
+        recorded_by=anna.user,
+        letter=ContentFile(b"%PDF", name="letter.pdf"),
+        expires_on=dt.date(2099, 1, 1),
     )
+    alert = Alert.objects.create(kind=Alert.Kind.CLIENT_REPORT, client=alice, text="Redness spreading")
     notification = Notification.objects.create(
         client=alice,
         kind="reminder",
@@ -200,6 +209,7 @@ def world(alice, bob, anna, owner):  # noqa: ANN001, ANN201
         "session": {"pk": session.pk},
         "photo": {"pk": photo.pk},
         "clearance": {"pk": clearance.pk},
+        "alert": {"pk": alert.pk},
         "notification": {"pk": notification.pk},
         "time_off": {"pk": time_off.pk},
         "closure": {"pk": closure.pk},

@@ -237,15 +237,17 @@ CARE_STEPS = [
         0,
         None,
         "Right after your session",
-        "Redness like a mild sunburn is normal. Apply colostrum gel and hyaluronic acid. No make-up for 24 "
-        "hours, and no exercise, sauna or swimming for 24 hours.",
+        "Redness like a mild sunburn is normal for a day or two. Apply colostrum gel and hyaluronic acid. No "
+        "make-up for 24 hours; no exercise or sweating, sauna or swimming for 48–72 hours. Call us, or a doctor, "
+        "for spreading redness, pus, fever, a cold-sore outbreak, or pain after 72 hours.",
     ),
     (
         "aftercare",
         1,
         dt.time(9, 0),
         "Day one",
-        "Use a gentle cleanser and keep hydrating with hyaluronic acid. Wear SPF 30+ if you go out.",
+        "Use a gentle cleanser and keep hydrating with hyaluronic acid. Sunscreen SPF 30+ every day from today, "
+        "and little sun for a week: it is part of your aftercare, whatever your skin type.",
     ),
     (
         "aftercare",
@@ -259,7 +261,8 @@ CARE_STEPS = [
         7,
         dt.time(10, 0),
         "How is your skin?",
-        "Results usually show within a week. Rate them and tell us of any reaction.",
+        "Your skin may look fresher within a week, and collagen keeps building for 3–6 months. Rate your "
+        'results, and if anything worries you, press "I have a problem": it reaches the spa at once.',
     ),
     (
         "tip",

@@ -112,6 +112,12 @@ class TreatmentArea(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def on_phrase(self) -> str:
+        """ "on the cheeks", but "around the eyes" (never "on the around the eyes")."""
+        name = self.name.lower()
+        return name if name.split(" ", 1)[0] in ("around", "on", "under", "between") else f"on the {name}"
+
     def ceiling_for(self, *, scarring: bool) -> Decimal:
         """The deepest allowed here for a scarring concern or not (never above 2.0 mm)."""
         if scarring and self.max_depth_scarring_mm is not None:

@@ -95,7 +95,7 @@ def recommend(*, concern: str, area: str) -> Recommendation:
         .first()
     )
     if rule is None:
-        raise TreatmentsError("no_rule", field="area", concern=concern_obj.name, area=area_obj.name.lower())
+        raise TreatmentsError("no_rule", field="area", concern=concern_obj.name, area=area_obj.on_phrase)
     care = [
         CareItem(kind=s.kind, offset_days=s.offset_days, title=s.title, body=s.body)
         for s in CareStep.objects.filter(active=True, offset_days__gte=0).exclude(kind=CareStep.Kind.TIP)

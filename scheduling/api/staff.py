@@ -114,14 +114,14 @@ def _staff_action(request: Request, pk: int, action: Any) -> Response:
 
 
 class DayOfSerializer(serializers.Serializer):
-    pregnancy = serializers.ChoiceField(choices=[c for c, _ in PREGNANCY_CHOICES], default="no")
-    infection = serializers.BooleanField(default=False, help_text="Infection, cold sore or open wound in the area.")
-    medication = serializers.ChoiceField(choices=[c for c, _ in MEDICATION_CHOICES], default="no")
-    sunburn = serializers.BooleanField(default=False)
+    """Every day-of question must be answered (no defaults: an unasked question is not a "no")."""
+
+    pregnancy = serializers.ChoiceField(choices=[c for c, _ in PREGNANCY_CHOICES])
+    infection = serializers.BooleanField(help_text="Infection, cold sore or open wound in the area.")
+    medication = serializers.ChoiceField(choices=[c for c, _ in MEDICATION_CHOICES])
+    sunburn = serializers.BooleanField()
     procedures = serializers.ChoiceField(
-        choices=[c for c, _ in PROCEDURE_CHOICES],
-        default="no",
-        help_text="Botox, fillers, peel or laser since her last visit.",
+        choices=[c for c, _ in PROCEDURE_CHOICES], help_text="Botox, fillers, peel or laser since her last visit."
     )
 
 

@@ -176,7 +176,8 @@ def test_the_api_refuses_with_the_screening_code_and_accepts_desk_answers(client
         refused = client.post(url, {}, content_type="application/json")
         assert refused.status_code == 403
         assert refused.json()["code"] == "screening" and "day-of" in refused.json()["detail"]
-        infection = client.post(url, {"day_of": {"infection": True}}, content_type="application/json")
+        answers = {"pregnancy": "no", "infection": True, "medication": "no", "sunburn": False, "procedures": "no"}
+        infection = client.post(url, {"day_of": answers}, content_type="application/json")
         assert infection.status_code == 403 and "infection" in infection.json()["detail"].lower()
     appt.refresh_from_db()
     assert appt.status == Appointment.Status.BOOKED

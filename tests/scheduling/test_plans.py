@@ -118,7 +118,7 @@ def test_the_first_session_starts_at_the_range_minimum(alice):
         ("1.50", "mild", "1.75"),
         ("1.75", "moderate", "1.75"),
         ("1.75", "strong", "1.50"),
-        ("1.50", "strong", "1.50"),  # never below the minimum
+        ("1.50", "strong", "1.25"),  # a strong reaction steps down even below the range (DOMAIN.md)
         ("2.00", "mild", "2.00"),  # never past the maximum
         ("1.25", "mild", "1.50"),  # an override below the range comes back into it
     ],

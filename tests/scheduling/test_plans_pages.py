@@ -212,7 +212,11 @@ def test_staff_record_a_session_from_the_page(client, alice, anna):
     data = {"depth_used_mm": "1.25", "areas": [plan.area_id], "reaction": "mild", "notes": ""}
     refused = client.post(url, data)
     assert refused.status_code == 400
-    assert "outside the plan" in " ".join(refused.context["form"].errors["depth_used_mm"])
+    # Every problem at once: the depth first, then "check her in first".
+    errors = " ".join(refused.context["form"].errors["depth_used_mm"])
+    assert "outside the plan" in errors and "check her in first" in errors
+    appointment.status = Appointment.Status.CHECKED_IN
+    appointment.save()
     response = client.post(url, {**data, "depth_used_mm": "1.50"})
     assert response.status_code == 302
     appointment.refresh_from_db()

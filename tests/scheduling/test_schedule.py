@@ -290,10 +290,13 @@ def test_check_in_over_the_api(client, alice, anna):
     url = reverse("api-appointment-check-in", args=[appt.pk])
     with time_machine.travel(local(DAY, 9, 50), tick=False):
         client.force_login(anna.user)
-        response = client.post(url)
+        partly = client.post(url, {"day_of": {"pregnancy": "no"}}, content_type="application/json")
+        assert partly.status_code == 400 and "infection" in partly.json()["day_of"]
+        all_no = {"pregnancy": "no", "infection": False, "medication": "no", "sunburn": False, "procedures": "no"}
+        response = client.post(url, {"day_of": all_no}, content_type="application/json")
         assert response.status_code == 200
         assert response.json()["status"] == "checked_in"
-        again = client.post(url)
+        again = client.post(url, {"day_of": all_no}, content_type="application/json")
     assert again.status_code == 400
     assert again.json()["code"] == "wrong_status"
 
