@@ -416,6 +416,7 @@ def session_completed(*, session: PlanSession, now: dt.datetime | None = None) -
         context = {**base, "title": step.title, "body": step.body}
         if step.kind == CareStep.Kind.RESULTS_CHECK:
             context["rate_url"] = url("scheduling:rate_session", session.pk)
+            context["problem_url"] = url("scheduling:report_problem", session.pk)
         planned.append(Planned(f"session:{session.pk}:{step.kind}:{step.offset_days:+d}", step.kind, due, context))
     window = next_window(plan) if plan is not None and plan.status == TreatmentPlan.Status.ACTIVE else None
     if window is not None and window.start is not None and window.number == session.number + 1:

@@ -202,3 +202,12 @@ def test_the_admin_action_applies_the_same_rescreen(client, owner, appt):
     assert "Check-in refused" in response.text
     appt.refresh_from_db()
     assert appt.status == Appointment.Status.BOOKED
+
+
+def test_answers_outside_the_choices_are_refused(appt):
+    with pytest.raises(SchedulingError) as error:
+        staff.check_in_appointment(
+            appointment=appt, by=appt.practitioner.user, answers=DayOfAnswers(pregnancy="maybe"), now=ARRIVAL
+        )
+    assert error.value.code == "bad_day_of_answers"
+    assert not DayOfCheck.objects.exists()

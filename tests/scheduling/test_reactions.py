@@ -160,3 +160,17 @@ def test_alert_emails_leave_through_the_outbox(alice, anna, owner, plan, mailout
     dispatch_due_notifications(now=timezone.now() + dt.timedelta(seconds=1), batch_size=100)
     subjects = [m.subject for m in mailoutbox if m.to in ([owner.email], [anna.user.email])]
     assert len(subjects) == 2 and all("Strong reaction" in s for s in subjects)
+
+
+def test_a_report_needs_a_few_words(alice, anna, plan):
+    record = _record(plan, anna, "mild")
+    with pytest.raises(SchedulingError) as error:
+        report_problem(record=record, client=alice, text="bad")
+    assert (error.value.code, error.value.field) == ("problem_required", "text")
+    assert not Alert.objects.exists()
+
+
+def test_the_results_check_links_the_problem_report(alice, anna, plan):
+    record = _record(plan, anna, "mild")
+    check = Notification.objects.get(kind="results_check", dedupe_key__startswith=f"session:{record.pk}:")
+    assert reverse("scheduling:report_problem", args=[record.pk]) in check.body_text

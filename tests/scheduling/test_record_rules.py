@@ -148,6 +148,9 @@ def test_a_needling_without_a_plan_gets_a_record_and_the_aftercare(alice, anna):
     assert appointment.status == Appointment.Status.COMPLETED
     kinds = set(Notification.objects.filter(client=alice).values_list("kind", flat=True))
     assert "aftercare" in kinds
+    # The aftercare says plainly when to call the spa or a doctor, and the 48–72 hours.
+    first = Notification.objects.filter(client=alice, kind="aftercare").order_by("due_at").first()
+    assert "pain after 72 hours" in first.body_text and "48–72 hours" in first.body_text
 
 
 def test_a_needling_without_a_plan_keeps_the_same_limits(alice, anna):
