@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from scheduling.models import Appointment, PlanSession, Practitioner, TreatmentPlan
+# Related models by name: ``scheduling.models`` imports this module (no import circle).
+APPOINTMENT, PLAN_SESSION = "scheduling.Appointment", "scheduling.PlanSession"
+PRACTITIONER, TREATMENT_PLAN = "scheduling.Practitioner", "scheduling.TreatmentPlan"
 
 
 class DayOfCheck(models.Model):
@@ -22,7 +24,7 @@ class DayOfCheck(models.Model):
         PRE_VISIT = "pre_visit", _("Pre-visit check (client)")
         DESK = "desk", _("Asked at the desk")
 
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="day_of_checks")
+    appointment = models.ForeignKey(APPOINTMENT, on_delete=models.CASCADE, related_name="day_of_checks")
     source = models.CharField(max_length=10, choices=Source.choices)
     pregnant_or_breastfeeding = models.BooleanField()
     infection_in_area = models.BooleanField(help_text=_("Infection, cold sore or open wound in the area."))
@@ -72,10 +74,10 @@ class AdverseEvent(models.Model):
 
     client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="adverse_events")
     session = models.ForeignKey(
-        PlanSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="adverse_events"
+        PLAN_SESSION, on_delete=models.SET_NULL, null=True, blank=True, related_name="adverse_events"
     )
     plan = models.ForeignKey(
-        TreatmentPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="adverse_events"
+        TREATMENT_PLAN, on_delete=models.SET_NULL, null=True, blank=True, related_name="adverse_events"
     )
     kind = models.CharField(max_length=30, choices=Kind.choices)
     onset = models.DateField(help_text=_("When it started."))
@@ -106,10 +108,10 @@ class Alert(models.Model):
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts")
-    plan = models.ForeignKey(TreatmentPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts")
-    session = models.ForeignKey(PlanSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts")
+    plan = models.ForeignKey(TREATMENT_PLAN, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts")
+    session = models.ForeignKey(PLAN_SESSION, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts")
     practitioner = models.ForeignKey(
-        Practitioner, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
+        PRACTITIONER, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
     )
     adverse_event = models.OneToOneField(
         AdverseEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="alert"
