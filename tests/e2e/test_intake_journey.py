@@ -3,7 +3,10 @@ told a doctor's clearance is needed → staff record it → clear."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from clients.models import ConsentText
@@ -47,6 +50,8 @@ def test_a_new_client_needs_a_clearance_and_staff_record_it(page):  # noqa: F811
         page.click("a:has-text('Maya Moss')")
     expect(page.locator("body")).to_contain_text("pregnancy (doctor_clearance)")
     page.fill("textarea[name=note]", "GP letter of 3 May: fine to treat")
+    # A pregnancy clearance needs its end: the expected end of the pregnancy.
+    page.fill("input[name=expires_on]", (timezone.localdate() + dt.timedelta(days=270)).isoformat())
     with page.expect_navigation():
         page.click("input[value='Record clearance']")
     expect(page.locator("body")).to_contain_text("The doctor's clearance is recorded.")

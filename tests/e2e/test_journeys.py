@@ -120,6 +120,9 @@ def test_a_practitioners_day_check_in_and_record_a_session(page, spa):
     expect(page.locator("main")).to_contain_text("Alice")
     shot(page, "staff-schedule")
     page.goto(f"/staff/appointments/{appointment.pk}/")
+    # The day-of questions at the desk, all "no", then check-in.
+    for name in ("pregnancy", "infection", "medication", "sunburn", "procedures"):
+        page.check(f"input[name=day_of-{name}][value=no]")
     with page.expect_navigation():
         page.click("button:has-text('Check in')")
     appointment.refresh_from_db()
