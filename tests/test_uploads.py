@@ -141,7 +141,9 @@ def staff(anna, alice):  # noqa: ANN001, ANN201
 
 def _upload_letter(client, alice, name: str, data: bytes, content_type: str):  # noqa: ANN001, ANN201
     letter = SimpleUploadedFile(name, data, content_type=content_type)
-    return client.post(reverse("clients:staff_client", args=[alice.pk]), {"note": "GP letter", "letter": letter})
+    # A pregnancy clearance needs its end date (issue 14: clearances expire).
+    data = {"note": "GP letter", "letter": letter, "expires_on": "2099-01-01"}
+    return client.post(reverse("clients:staff_client", args=[alice.pk]), data)
 
 
 @pytest.mark.parametrize("kind", ["html", "svg", "js", "text"])
