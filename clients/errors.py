@@ -16,7 +16,11 @@ class ClientsError(DomainError):
     ERROR_MESSAGES = {
         "invalid": _("Please correct the errors below."),
         "email_taken": _("An account with this email address already exists."),
-        "invalid_phone": _("Enter the phone number in international format, e.g. +447700900123."),
+        "invalid_phone": _("Enter a phone number we can call, e.g. 07700 900123 or +44 7700 900123."),
+        "under_age_signup": _(
+            "You must be %(age)s or over to create an account. Skin needling for younger clients needs a "
+            "parent or guardian's consent in person: please call the spa."
+        ),
         "invalid_date_of_birth": _("Enter a real date of birth."),
         "unanswered": _("Please answer every question."),
         "unknown_question": _("These answers are not questions of the questionnaire: %(slugs)s."),

@@ -15,6 +15,9 @@ from clients.models import ClientProfile
 from treatments.models import Contraindication
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# The number keypad on phones; any common way of writing the number is accepted (validators.py).
+PHONE_INPUT = forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"})
+PHONE_HELP = "A mobile we can text reminders to, e.g. 07700 900123 or +44 7700 900123."
 
 
 def add_service_error(form: forms.Form, error: ClientsError) -> None:
@@ -51,22 +54,32 @@ class EmailLoginForm(AuthenticationForm):
 
 
 class SignupForm(forms.Form):
-    email = forms.EmailField()
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
-    phone = forms.CharField(max_length=30, help_text="International format, e.g. +447700900123.")
-    date_of_birth = forms.DateField(widget=DATE_INPUT, help_text="You must be 18 or over to book online.")
+    first_name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    last_name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    phone = forms.CharField(max_length=30, widget=PHONE_INPUT, help_text=PHONE_HELP)
+    date_of_birth = forms.DateField(
+        widget=DATE_INPUT, help_text="You must be 18 or over to create an account and book online."
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper("Create my account")
 
+    def add_service_problems(self, problems: dict[str, list[str]]) -> None:
+        """The service's verdict on the fields that parsed, beside the form's own errors: every
+        problem on one submit, never one layer at a time."""
+        for name, messages in problems.items():
+            if name not in self.errors:
+                for message in messages:
+                    self.add_error(name, message)
+
 
 class ProfileForm(forms.Form):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
-    phone = forms.CharField(max_length=30, required=False, help_text="International format, e.g. +447700900123.")
+    phone = forms.CharField(max_length=30, required=False, widget=PHONE_INPUT, help_text=PHONE_HELP)
     date_of_birth = forms.DateField(widget=DATE_INPUT, required=False)
     skin_type = forms.TypedChoiceField(
         label="Fitzpatrick skin type",

@@ -66,6 +66,7 @@ class Reason:
     bookable_from: dt.date | None = None
     # A doctor's clearance on file lifts this answer (staff still see it).
     cleared: bool = False
+    name: str = ""  # the contraindication's name, for staff wording
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -91,6 +92,47 @@ class Screening:
     def can_book(self) -> bool:
         """May she be booked at all (online or by staff): intake fine and consent signed."""
         return self.status in (Status.CLEAR, Status.STAFF_REVIEW) and self.consent_current
+
+    def may_book(self, *, needling: bool = True) -> bool:
+        """Needling needs ``can_book``. A consultation (no needling) needs only a current intake: it
+        is where a client waiting for her doctor's clearance, or for a block to pass, talks it
+        through with us, so it stays bookable for her (no consent: nothing is done to the skin)."""
+        if needling:
+            return self.can_book
+        return self.status in (Status.CLEAR, Status.STAFF_REVIEW, Status.DOCTOR_CLEARANCE, Status.BLOCKED)
+
+    @property
+    def fixed_by_intake(self) -> bool:
+        """What stops her is something she can do herself now: fill in, renew or sign."""
+        if self.status in (Status.MISSING, Status.EXPIRED):
+            return True
+        return self.status in (Status.CLEAR, Status.STAFF_REVIEW) and not self.consent_current
+
+    @property
+    def holding(self) -> list[Reason]:
+        """The answers that stop her booking (not cleared, not advice, not staff review)."""
+        return [r for r in self.reasons if r.severity in (Severity.BLOCKS, Severity.DOCTOR_CLEARANCE) and not r.cleared]
+
+    def staff_explanation(self) -> str:
+        """The same status in staff's words: what stops the booking and what staff can do."""
+        names = ", ".join(r.name or r.slug for r in self.holding).lower()
+        match self.status:
+            case Status.MISSING:
+                return "No medical questionnaire on file: she must fill it in (online or on paper) before booking."
+            case Status.EXPIRED:
+                return "Her medical questionnaire has expired: she must renew it before booking."
+            case Status.DOCTOR_CLEARANCE:
+                return (
+                    f"Needs a doctor's clearance ({names}). Record it on her client page once the letter is "
+                    "here; a consultation can be booked meanwhile."
+                )
+            case Status.BLOCKED:
+                when = f" until {_day(self.blocked_until)}" if self.blocked_until else ""
+                return f"Skin needling is blocked{when} ({names}). A consultation can be booked meanwhile."
+            case _ if not self.consent_current:
+                return "She has not signed the current consent form: she must sign it before a needling booking."
+            case _:
+                return "Cleared to book."
 
     @property
     def flags(self) -> list[Reason]:
@@ -126,17 +168,17 @@ class Screening:
                     f"doctor's clearance: bring or send us their letter.{consent}"
                 )
             case Status.BLOCKED:
-                return "Skin needling isn't possible for you at the moment: please call the spa to talk it through."
+                return (
+                    "From what you told us, skin needling isn't safe for you at the moment: "
+                    "please call the spa to talk it through."
+                )
             case Status.DOCTOR_CLEARANCE if self.bookable_from:
                 return (
-                    "We need your doctor's clearance before you can book online. Bring or send us their letter "
-                    f"and we will record it; without it you can book from {_day(self.bookable_from)}.{consent}"
+                    "For your safety, we need your doctor's clearance before we needle your skin; without it "
+                    f"you can book from {_day(self.bookable_from)}.{consent}"
                 )
             case Status.DOCTOR_CLEARANCE:
-                return (
-                    "We need your doctor's clearance before you can book online. Bring or send us their letter "
-                    f"and we will record it.{consent}"
-                )
+                return f"For your safety, we need your doctor's clearance before we needle your skin.{consent}"
             case Status.STAFF_REVIEW if self.consent_current:
                 return "You can book. Your practitioner will go through a few answers with you before treating."
             case Status.STAFF_REVIEW:
@@ -207,31 +249,33 @@ def evaluate(
         opens = since + dt.timedelta(days=item.waiting_days) if item.waiting_days else None
         waiting = opens is not None and today < opens
         advice = f" {item.advice}" if item.advice else ""
+        name = item.name
         if severity == Severity.ADVICE:
-            reasons.append(Reason(item.slug, severity, f"{item.name}:{advice}" if advice else item.name))
+            reasons.append(Reason(item.slug, severity, f"{item.name}:{advice}" if advice else item.name, name=name))
             continue
         if opens is not None and not waiting:
             # The waiting period is over: what the answer was about no longer holds.
             continue
         if severity == Severity.DOCTOR_CLEARANCE:
             if item.pk in cleared:
-                reasons.append(Reason(item.slug, severity, f"{item.name}: doctor's clearance on file.", cleared=True))
+                text = f"{item.name}: doctor's clearance on file."
+                reasons.append(Reason(item.slug, severity, text, cleared=True, name=name))
                 continue
             text = f"{item.name}: needs your doctor's clearance."
             if waiting:
                 text += f" Without it, you can book from {_day(opens)}."
-            reasons.append(Reason(item.slug, severity, text, opens if waiting else None))
+            reasons.append(Reason(item.slug, severity, text, opens if waiting else None, name=name))
             status = _worse(status, Status.DOCTOR_CLEARANCE)
         elif waiting:
-            reasons.append(Reason(item.slug, Severity.BLOCKS, f"{item.name}: you can book from {_day(opens)}.", opens))
+            text = f"{item.name}: you can book from {_day(opens)}."
+            reasons.append(Reason(item.slug, Severity.BLOCKS, text, opens, name=name))
             status = _worse(status, Status.BLOCKED)
         elif severity == Severity.BLOCKS:
-            reasons.append(Reason(item.slug, severity, f"{item.name}.{advice}"))
+            reasons.append(Reason(item.slug, severity, f"{item.name}.{advice}", name=name))
             status = _worse(status, Status.BLOCKED)
         else:
-            reasons.append(
-                Reason(item.slug, Severity.STAFF_REVIEW, f"{item.name}: your practitioner will ask.{advice}")
-            )
+            text = f"{item.name}: your practitioner will ask.{advice}"
+            reasons.append(Reason(item.slug, Severity.STAFF_REVIEW, text, name=name))
             status = _worse(status, Status.STAFF_REVIEW)
     # A date to promise only if every answer holding her back ends on a known date.
     holding = [r for r in reasons if r.severity in (Severity.BLOCKS, Severity.DOCTOR_CLEARANCE) and not r.cleared]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -25,7 +26,7 @@ from clients.models import (
 )
 from clients.screening import current_consent_text
 from clients.selectors import active_questions, questionnaire_version
-from clients.validators import check_date_of_birth, normalise_phone
+from clients.validators import check_adult, check_date_of_birth, normalise_phone
 from spa.lib.time import local_date
 from spa.lib.uploads import CheckedUpload, UploadRejected, checked_image
 from treatments.models import Contraindication
@@ -44,6 +45,50 @@ def _raise_if(errors: dict[str, list[str]]) -> None:
         raise ClientsError("invalid", first, field_errors=errors)
 
 
+def registration_problems(
+    *,
+    email: str | None,
+    password: str | None,
+    first_name: str | None,
+    last_name: str | None,
+    phone: str | None,
+    date_of_birth: dt.date | None,
+    now: dt.datetime | None = None,
+) -> dict[str, list[str]]:
+    """What stops a sign-up, per field, all at once. ``None``: the field did not parse (its form
+    already says why), so it is skipped rather than reported twice."""
+    today = local_date(now or timezone.now())
+    errors: dict[str, list[str]] = {}
+    if email and User.objects.filter(email__iexact=email.strip()).exists():
+        errors["email"] = [str(ClientsError("email_taken").message)]
+    for name, value in (("first_name", first_name), ("last_name", last_name)):
+        if value is not None and not value.strip():
+            errors[name] = ["This field is required."]
+    checks = [("phone", phone, normalise_phone)]
+    if date_of_birth is not None:
+        checks.append(
+            (
+                "date_of_birth",
+                date_of_birth,
+                lambda born: check_adult(check_date_of_birth(born, today=today), today=today),
+            )
+        )
+    for name, value, check in checks:
+        if value is None:
+            continue
+        try:
+            check(value)
+        except ClientsError as error:
+            errors[name] = [error.message]
+    if password is not None:
+        candidate = User(email=email or "", first_name=(first_name or "").strip(), last_name=(last_name or "").strip())
+        try:
+            validate_password(password, user=candidate)
+        except ValidationError as error:
+            errors["password"] = list(error.messages)
+    return errors
+
+
 def register_client(
     *,
     email: str,
@@ -55,28 +100,19 @@ def register_client(
     now: dt.datetime | None = None,
 ) -> User:
     """Create a client's account and profile. Every problem is reported at once, per field."""
-    today = local_date(now or timezone.now())
     email = User.objects.normalize_email(email.strip()).lower()
-    errors: dict[str, list[str]] = {}
-    if User.objects.filter(email__iexact=email).exists():
-        errors["email"] = [str(ClientsError("email_taken").message)]
-    for name, value in (("first_name", first_name), ("last_name", last_name)):
-        if not value.strip():
-            errors[name] = ["This field is required."]
-    try:
-        phone = normalise_phone(phone)
-    except ClientsError as error:
-        errors["phone"] = [error.message]
-    try:
-        check_date_of_birth(date_of_birth, today=today)
-    except ClientsError as error:
-        errors["date_of_birth"] = [error.message]
-    candidate = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
-    try:
-        validate_password(password, user=candidate)
-    except ValidationError as error:
-        errors["password"] = list(error.messages)
-    _raise_if(errors)
+    _raise_if(
+        registration_problems(
+            email=email,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            date_of_birth=date_of_birth,
+            now=now,
+        )
+    )
+    phone = normalise_phone(phone)
     with transaction.atomic(durable=True):
         user = User.objects.create_user(
             email=email, password=password, first_name=first_name.strip(), last_name=last_name.strip()
@@ -208,8 +244,15 @@ def submit_intake(
         return _write_intake(user=user, questions=questions, answers=answers, source=source, now=now or timezone.now())
 
 
+def _name_key(name: str) -> str:
+    """A name as people type it: case, accents, spaces, hyphens and symbols (emoji) do not count."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if c.isalnum())
+
+
 def _same_name(typed: str, expected: str) -> bool:
-    return " ".join(typed.split()).casefold() == " ".join(expected.split()).casefold()
+    # "Zoe Ng" signs for "Zoë Ng", "anne-marie o'neil" for "Anne Marie O'Neil".
+    return _name_key(typed) == _name_key(expected) and bool(_name_key(typed))
 
 
 def _check_consent(*, user: User, signed_name: str, accepted: bool) -> ConsentText:

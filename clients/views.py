@@ -10,8 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -22,6 +22,7 @@ from clients.models import ClientProfile
 from clients.screening import screening_status
 from clients.selectors import active_questions, age_problem, current_consent_text, latest_intake
 from spa.lib.ip import client_ip as trusted_client_ip
+from spa.lib.urls import safe_next, with_next
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -29,24 +30,40 @@ def client_ip(request: HttpRequest) -> str | None:
     return trusted_client_ip(request)
 
 
+def _signup_problems(form: SignupForm) -> dict[str, list[str]]:
+    """The service's checks on whatever parsed (``None`` for a field the form already refused)."""
+    data = form.cleaned_data
+    return services.registration_problems(
+        email=data.get("email"),
+        password=form.data.get("password") if "password" not in form.errors else None,
+        first_name=data.get("first_name"),
+        last_name=data.get("last_name"),
+        phone=data.get("phone"),
+        date_of_birth=data.get("date_of_birth"),
+    )
+
+
 @sensitive_post_parameters()
 def signup(request: HttpRequest) -> HttpResponse:
+    """Create the account, then the questionnaire; ``next`` (the time or plan she chose before
+    being asked to log in) is carried through both."""
+    next_url = safe_next(request)
     if request.user.is_authenticated:
-        return redirect("clients:profile")
+        return redirect(next_url or "clients:profile")
     form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.register_client(**form.cleaned_data)
-        except ClientsError as error:
-            add_service_error(form, error)
+    if request.method == "POST":
+        if not form.is_valid():
+            form.add_service_problems(_signup_problems(form))
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Welcome! Please answer the medical questionnaire before booking.")
-            problem = age_problem(user=user)
-            if problem:
-                messages.warning(request, problem)
-            return redirect("clients:intake")
-    return render(request, "clients/signup.html", {"form": form})
+            try:
+                user = services.register_client(**form.cleaned_data)
+            except ClientsError as error:
+                add_service_error(form, error)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, "Welcome! One short medical questionnaire, and you can book.")
+                return redirect(with_next(reverse("clients:intake"), next_url))
+    return render(request, "clients/signup.html", {"form": form, "next": next_url})
 
 
 @sensitive_post_parameters()
@@ -105,18 +122,19 @@ def intake(request: HttpRequest) -> HttpResponse:
             add_service_error(form, error)
         else:
             messages.success(request, "Thank you: your answers are saved.")
-            # Sent here from a booking: back to the time she chose, if she may now book.
-            back_to = request.GET.get("next", "")
-            safe = url_has_allowed_host_and_scheme(
-                back_to, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-            )
-            if back_to and safe and screening_status(user_id=user.pk).can_book:
-                return redirect(back_to)
-            return redirect("clients:intake")
+            # Sent here from a booking or a plan: back to what she chose. If her answers mean
+            # she may not book yet, that page says why and what to do (scheduling's gate).
+            return redirect(safe_next(request) or "clients:intake")
     return render(
         request,
         "clients/intake.html",
-        {"form": form, "screening": screening, "consent_text": consent_text, "consent_needed": consent_needed},
+        {
+            "form": form,
+            "screening": screening,
+            "consent_text": consent_text,
+            "consent_needed": consent_needed,
+            "next": safe_next(request),
+        },
     )
 
 

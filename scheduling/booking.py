@@ -45,11 +45,14 @@ def _sqlstate(error: IntegrityError) -> str | None:
     return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
 
 
-def check_client_may_book(*, client: User, now: dt.datetime) -> None:
-    """Screening (intake, consent) and age: the same for online and staff bookings."""
+def check_client_may_book(*, client: User, now: dt.datetime, needling: bool = True, staff: bool = False) -> None:
+    """Screening (intake, consent) and age: the same for online and staff bookings. A consultation
+    (no needling) stays open to a client waiting for her doctor's clearance (``may_book``). Staff
+    read the reason in their own words."""
     screening = screening_status(user_id=client.pk, now=now)
-    if not screening.can_book:
-        raise SchedulingError("screening", explanation=screening.explanation())
+    if not screening.may_book(needling=needling):
+        explanation = screening.staff_explanation() if staff else screening.explanation()
+        raise SchedulingError("screening", explanation=explanation)
     # The age rule lives in clients (age_problem); read her profile fresh, not a cached one.
     fresh = User.objects.select_related("client_profile").get(pk=client.pk)
     problem = age_problem(user=fresh, today=local_date(now))
@@ -254,7 +257,7 @@ def book_appointment(
     if service is None:
         raise SchedulingError("not_offered", field="service")
     _check_plan_service(plan=plan, service=service)
-    check_client_may_book(client=client, now=now)
+    check_client_may_book(client=client, now=now, needling=service.is_needling, staff=staff)
     _check_notice(start=start, now=now, staff=staff)
     _check_practitioner(practitioner=practitioner, service=service)
     _check_depth(practitioner=practitioner, plan=plan)

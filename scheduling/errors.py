@@ -65,6 +65,10 @@ class SchedulingError(DomainError):
         "not_your_session": _("That session is not yours."),
         "staff_only": _("Only staff can do this."),
         "bad_photo": _("Upload a JPEG, PNG or WebP image of at most 10 MB."),
+        "no_practitioner_for_course": _(
+            "None of our practitioners may needle to %(depth)s mm, the deepest this plan can go: please call the "
+            "spa and we will arrange your course."
+        ),
         "no_slot_in_window": _("No free time for session %(number)s in its window (%(window)s); please call the spa."),
         "course_changed": _("The plan changed since these times were proposed; please look again."),
         "too_early_to_record": _("This appointment is on %(day)s: record the session on the day."),

@@ -22,11 +22,13 @@ class SlotQueryForm(forms.Form):
         queryset=Practitioner.objects.none(), required=False, empty_label="Anyone available"
     )
 
-    def __init__(self, *args: object, service: Service, **kwargs: object) -> None:
+    def __init__(self, *args: object, service: Service, plan: TreatmentPlan | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].queryset = Practitioner.objects.filter(active=True, services=service).order_by(
-            "position", "display_name"
-        )
+        people = Practitioner.objects.filter(active=True, services=service)
+        if plan is not None:
+            # Only those who may give the whole course (scheduling/fit.py).
+            people = people.filter(max_depth_mm__gte=plan.depth_max_mm)
+        self.fields["practitioner"].queryset = people.order_by("position", "display_name")
 
     def clean_day(self) -> dt.date:
         today = timezone.localdate()

@@ -23,6 +23,7 @@ from scheduling.availability import Slot, available_slots
 from scheduling.booking import book_appointment, cancel_appointment
 from scheduling.care_rules import DEPTH_STEP
 from scheduling.errors import SchedulingError
+from scheduling.fit import course_practitioners
 from scheduling.models import Appointment, PlanSession, Practitioner, SessionPhoto, TreatmentPlan
 from scheduling.spacing import personal_filter
 from scheduling.windows import (
@@ -264,7 +265,7 @@ def _candidates(*, plan: TreatmentPlan, number: int, window: Window, today: dt.d
             start_date=start_date,
             end_date=end_date,
             window=window,
-            min_depth_mm=plan.depth_min_mm,
+            min_depth_mm=plan.depth_max_mm,  # who can give the whole course (scheduling/fit.py)
             now=now,
         )
         slots = [slot for slot in slots if suits(slot)]
@@ -280,9 +281,11 @@ def propose_course(
 
     Each session keeps the practitioner, weekday and time of the session before it where that
     is free in the window; otherwise the free time nearest to it (same practitioner first). The
-    first session, when not booked yet, takes the earliest free time. Only practitioners
-    allowed the plan's depth are considered. Raises ``no_slot_in_window`` when a window has
-    no free time at all.
+    first session, when not booked yet, takes the earliest free time. Only practitioners whose
+    limit covers the plan's *maximum* depth are considered: the depth rises session by session,
+    and a practitioner who cannot finish the course must not start it. Raises
+    ``no_practitioner_for_course`` when nobody can, ``no_slot_in_window`` when a window has no
+    free time at all.
     """
     now = now or timezone.now()
     check_plan_bookable(plan)
@@ -290,14 +293,15 @@ def propose_course(
     remaining = _remaining(plan, booked)
     if not remaining:
         raise SchedulingError("plan_complete", field="plan")
-    if practitioner is not None and practitioner.max_depth_mm < plan.depth_min_mm:
+    if practitioner is not None and practitioner.max_depth_mm < plan.depth_max_mm:
         raise SchedulingError(
-            "depth_over_limit",
+            "depth_over_practitioner",
             field="practitioner",
             practitioner=practitioner.display_name,
             limit=practitioner.max_depth_mm,
-            depth=plan.depth_min_mm,
         )
+    if not course_practitioners(plan).exists():
+        raise SchedulingError("no_practitioner_for_course", field="plan", depth=plan.depth_max_mm)
     today = local_date(now)
     previous: dict[int, tuple[dt.datetime, int]] = {n: (a.start, a.practitioner_id) for n, a in booked.items()}
     chosen: list[tuple[int, Slot, Window, bool]] = []

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest
+
+from spa.lib.contact import spa_contact
 
 
 def spa(request: HttpRequest) -> dict[str, object]:
-    return {"spa_name": settings.SPA_NAME}
+    return dict(spa_contact())

@@ -32,8 +32,14 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Absolute links (emails, .ics, the Messages page): by default the address `make run` serves on.
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}").rstrip("/")
 SPA_NAME = env.str("SPA_NAME", default="Lumen Skin Studio")
+# How clients reach the spa: shown in the footer, on screening pages, confirmations and .ics files.
+SPA_PHONE = env.str("SPA_PHONE", default="+44 20 7946 0321")
+SPA_EMAIL = env.str("SPA_EMAIL", default="hello@demo.spa")
+SPA_PHONE_REGION = env.str("SPA_PHONE_REGION", default="GB")  # how numbers without +country are read
+SPA_ADDRESS = env.str("SPA_ADDRESS", default="12 Linden Mews, London W2 4QH")
 
 # --- Database ---------------------------------------------------------------------------
 VAR_DIR.mkdir(exist_ok=True)

@@ -20,6 +20,33 @@ class CareItem:
 
 
 @dataclass(frozen=True)
+class CoursePrice:
+    """What a course costs: ``sessions`` × the session price, and up to ``sessions_max`` of them."""
+
+    per_session: Decimal
+    sessions: int
+    sessions_max: int
+
+    @property
+    def total(self) -> Decimal:
+        return self.per_session * self.sessions
+
+    @property
+    def total_max(self) -> Decimal:
+        return self.per_session * max(self.sessions_max, self.sessions)
+
+    @property
+    def is_range(self) -> bool:
+        return self.total_max > self.total
+
+
+def course_price(*, service: Service | None, sessions: int, sessions_max: int) -> CoursePrice | None:
+    if service is None:
+        return None
+    return CoursePrice(per_session=service.price, sessions=sessions, sessions_max=sessions_max)
+
+
+@dataclass(frozen=True)
 class Recommendation:
     concern: Concern
     area: TreatmentArea
@@ -33,6 +60,10 @@ class Recommendation:
     aftercare: list[CareItem]
     products: list[Product]
     service: Service | None
+
+    @property
+    def course_price(self) -> CoursePrice | None:
+        return course_price(service=self.service, sessions=self.sessions_initial, sessions_max=self.sessions_max)
 
     def as_dict(self) -> dict[str, object]:
         """The API's shape (SPEC.md: GET recommendation)."""
@@ -65,6 +96,21 @@ def areas_by_concern() -> dict[str, list[str]]:
     for concern_slug, area_slug in pairs:
         offered.setdefault(concern_slug, []).append(area_slug)
     return offered
+
+
+def area_names_by_concern() -> list[tuple[str, list[str]]]:
+    """The same in people's words ("Fine lines: Forehead, Around the eyes…"), in the admin's order."""
+    rules = DepthRule.objects.filter(concern__active=True).select_related("concern", "area")
+    rules = rules.order_by("concern__position", "concern__name", "area__position", "area__name")
+    offered: dict[str, list[str]] = {}
+    for rule in rules:
+        offered.setdefault(rule.concern.name, []).append(rule.area.name)
+    return list(offered.items())
+
+
+def consultation_service() -> Service | None:
+    """The consultation (no needling) a client who may not be needled yet can still book."""
+    return Service.objects.filter(active=True, is_needling=False).order_by("price", "position").first()
 
 
 def service_for_area(area: TreatmentArea) -> Service | None:

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from treatments.errors import TreatmentsError
 from treatments.forms import FindTreatmentForm
 from treatments.models import Concern, DepthRule
-from treatments.selectors import active_services, areas_by_concern, recommend
+from treatments.selectors import active_services, area_names_by_concern, areas_by_concern, recommend
 
 
 def treatment_list(request: HttpRequest) -> HttpResponse:
@@ -32,5 +32,11 @@ def find_treatment(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "treatments/find.html",
-        {"form": form, "result": result, "offered": areas_by_concern(), "rule_count": DepthRule.objects.count()},
+        {
+            "form": form,
+            "result": result,
+            "offered": area_names_by_concern(),
+            "offered_slugs": areas_by_concern(),
+            "rule_count": DepthRule.objects.count(),
+        },
     )

@@ -29,6 +29,7 @@ from scheduling.answer_cache import answer_key, cached_answer, remember_answer
 from scheduling.availability import Slot, available_slots
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
 from scheduling.errors import SchedulingError
+from scheduling.fit import course_depth
 from scheduling.idempotency import Answer, run_once
 from scheduling.models import Appointment, Practitioner
 from scheduling.plans import check_plan_bookable
@@ -157,7 +158,7 @@ class AvailabilityView(APIView):
             if window is None:
                 check_plan_bookable(plan)
                 raise SchedulingError("plan_complete", field="plan")
-            min_depth = plan.depth_min_mm
+            min_depth = course_depth(plan)  # practitioners who can finish the course
             service = service or plan.service
 
         def find() -> list[Slot]:

@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from clients.screening import screening_status
+from clients.screening import Screening, screening_status
 from scheduling.availability import Slot, available_slots
 from scheduling.booking import (
     book_appointment,
@@ -30,6 +30,7 @@ from scheduling.booking import (
     session_window,
 )
 from scheduling.errors import SchedulingError
+from scheduling.fit import course_depth, course_practitioners
 from scheduling.forms import PICKER_DAYS, ConfirmBookingForm, SlotChoiceForm, SlotQueryForm
 from scheduling.idempotency import Answer, run_once
 from scheduling.models import Appointment, Practitioner, TreatmentPlan
@@ -38,6 +39,7 @@ from scheduling.spacing import personal_filter
 from scheduling.windows import Window, next_window
 from spa.lib.time import local_date
 from treatments.models import Service
+from treatments.selectors import consultation_service
 
 # Errors that mean "pick another time": send her back to the slots.
 _PICK_AGAIN = {"slot_taken", "not_offered", "too_soon", "too_far", "unknown_practitioner", "depth_over_limit"}
@@ -46,6 +48,40 @@ _PICK_AGAIN = {"slot_taken", "not_offered", "too_soon", "too_far", "unknown_prac
 def _intake_url(back_to: str) -> str:
     """The intake page, bringing her back to the time she chose once she may book."""
     return f"{reverse('clients:intake')}?{urlencode({'next': back_to})}"
+
+
+def gate_context(request: HttpRequest, screening: Screening, *, service: Service | None = None) -> dict[str, Any]:
+    """What the screening gate (``_gate.html``) shows: the service she wanted, the consultation she
+    may book meanwhile, and the questionnaire link that brings her back here."""
+    consultation = consultation_service()
+    if consultation is not None and (consultation == service or not screening.may_book(needling=False)):
+        consultation = None
+    return {"service": service, "consultation": consultation, "intake_url": _intake_url(request.get_full_path())}
+
+
+def _blocked_for(request: HttpRequest, service: Service) -> Screening | None:
+    """Her screening when it stops her booking ``service`` (a logged-in client only), else None."""
+    if not request.user.is_authenticated or request.user.is_staff:
+        return None
+    screening = screening_status(user_id=request.user.pk)
+    return None if screening.may_book(needling=service.is_needling) else screening
+
+
+def _still_free(
+    *, service: Service, start: dt.datetime, practitioner: Practitioner | None, plan: TreatmentPlan | None
+) -> bool:
+    """Re-check the chosen time when she lands on the confirm page (maybe after a detour through
+    sign-up and the questionnaire): someone may have taken it meanwhile."""
+    day = local_date(start)
+    slots = available_slots(
+        service=service,
+        start_date=day,
+        end_date=day,
+        practitioner=practitioner,
+        window=next_window(plan) if plan else None,
+        min_depth_mm=course_depth(plan) if plan else None,
+    )
+    return any(slot.start == start for slot in slots)
 
 
 def _plan_param(request: HttpRequest) -> TreatmentPlan | None:
@@ -81,11 +117,12 @@ def picker_context(
     """
     today = timezone.localdate()
     window: Window | None = next_window(plan) if plan else None
-    min_depth = plan.depth_min_mm if plan else None
+    # Only practitioners who may give the whole course (its maximum depth), scheduling/fit.py.
+    min_depth = course_depth(plan) if plan else None
     if moving is not None and moving.plan is not None:
         # A plan session moves within its own window, with practitioners allowed its depth.
         window = session_window(appointment=moving)
-        min_depth = moving.plan.depth_min_mm
+        min_depth = course_depth(moving.plan)
     if window is not None and window.start and not day_given:
         day = max(day, window.start)
     # Pages of PICKER_DAYS days from today, so links are stable.
@@ -152,18 +189,28 @@ def picker_context(
             for slot in chosen
         ],
         "practitioner": practitioner,
+        "nobody_fits": _nobody_fits(plan),
         "previous_query": urlencode({**base, "day": previous_first.isoformat()}) if previous_first >= today else "",
         "next_query": urlencode({**base, "day": (last + dt.timedelta(days=1)).isoformat()}),
     }
 
 
-def _shown_form(form: SlotQueryForm, context: dict[str, Any], *, service: Service) -> SlotQueryForm:
+def _nobody_fits(plan: TreatmentPlan | None) -> str:
+    """Say so when no practitioner may give the whole course (instead of an empty calendar)."""
+    if plan is None or course_practitioners(plan).exists():
+        return ""
+    return SchedulingError("no_practitioner_for_course", depth=course_depth(plan)).message
+
+
+def _shown_form(
+    form: SlotQueryForm, context: dict[str, Any], *, service: Service, plan: TreatmentPlan | None = None
+) -> SlotQueryForm:
     """The picker's form showing the day actually shown (errors kept when the query was bad)."""
     if form.is_bound and not form.is_valid():
         return form
     practitioner = context["practitioner"]
     data = {"day": context["day"].isoformat(), "practitioner": practitioner.pk if practitioner else ""}
-    return SlotQueryForm(data, service=service)
+    return SlotQueryForm(data, service=service, plan=plan)
 
 
 def service_list(request: HttpRequest) -> HttpResponse:
@@ -176,7 +223,7 @@ def book_service(request: HttpRequest, slug: str) -> HttpResponse:
     """Free times of one service: day picker, "anyone" or a practitioner, optional plan."""
     service = get_object_or_404(Service, slug=slug, active=True)
     plan = _plan_param(request)
-    form = SlotQueryForm(request.GET, service=service)
+    form = SlotQueryForm(request.GET, service=service, plan=plan)
     if form.is_valid():
         day, practitioner = form.cleaned_data["day"], form.cleaned_data["practitioner"]
     else:
@@ -189,7 +236,11 @@ def book_service(request: HttpRequest, slug: str) -> HttpResponse:
         plan=plan,
         client_id=request.user.pk if request.user.is_authenticated and not request.user.is_staff else None,
     )
-    context.update({"form": _shown_form(form, context, service=service), "mode": "book"})
+    context.update({"form": _shown_form(form, context, service=service, plan=plan), "mode": "book"})
+    blocked = _blocked_for(request, service)
+    if blocked is not None:
+        # Before any calendar: why, what next, when, and the consultation she may book meanwhile.
+        context.update({"screening": blocked, "gate": gate_context(request, blocked, service=service)})
     template = "scheduling/booking/service.html"
     return render(request, f"{template}#slots" if _is_htmx(request) else template, context)
 
@@ -229,9 +280,12 @@ def _book_once(
 def book_confirm(request: HttpRequest, slug: str) -> HttpResponse:
     service = get_object_or_404(Service, slug=slug, active=True)
     screening = screening_status(user_id=request.user.pk)
-    if not screening.can_book:
-        messages.warning(request, screening.explanation())
-        return redirect(_intake_url(request.get_full_path()))
+    if not screening.may_book(needling=service.is_needling) and not request.user.is_staff:
+        if screening.fixed_by_intake:
+            # Something she can do now: the questionnaire brings her straight back here.
+            return redirect(_intake_url(request.get_full_path()))
+        gate = gate_context(request, screening, service=service)
+        return render(request, "scheduling/booking/gate.html", {"screening": screening, "gate": gate})
     plan = _plan_param(request)
     data = request.POST if request.method == "POST" else request.GET.copy()
     if request.method == "GET":
@@ -243,6 +297,10 @@ def book_confirm(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(back + (f"?plan={plan.pk}" if plan else ""))
     start = form.cleaned_data["start"]
     practitioner = form.cleaned_data["practitioner"]
+    if request.method == "GET" and not _still_free(service=service, start=start, practitioner=practitioner, plan=plan):
+        messages.warning(request, SchedulingError("slot_taken").message)
+        query = {"day": local_date(start).isoformat(), "plan": plan.pk if plan else ""}
+        return redirect(f"{back}?{urlencode(query)}")
     if request.method == "POST":
         try:
             answer = _book_once(request, form=form, service=service, plan=plan)

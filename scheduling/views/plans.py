@@ -19,8 +19,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients.models import AuditEntry, User
+from clients.screening import screening_status
 from clients.services import record_access
 from scheduling.errors import SchedulingError
+from scheduling.fit import depth_warnings
 from scheduling.idempotency import Answer, run_once
 from scheduling.models import Appointment, PlanSession, SessionPhoto, TreatmentPlan
 from scheduling.plan_forms import (
@@ -49,13 +51,14 @@ from scheduling.plans import (
 from scheduling.reactions import client_care_record
 from scheduling.recording import record_session
 from scheduling.selectors import rule_overrides
+from scheduling.views.booking import gate_context
 from scheduling.views.care import AdverseEventForm, NoteForm
 from spa.lib.access import staff_required
 from spa.lib.time import local_date
 from spa.lib.uploads import serve_upload
 from treatments.errors import TreatmentsError
 from treatments.models import DepthRule
-from treatments.selectors import recommend
+from treatments.selectors import course_price, recommend
 
 # --- Access-scoped fetchers (shared by every view below) ------------------------------------
 
@@ -118,6 +121,21 @@ def my_plans(request: HttpRequest) -> HttpResponse:
     return render(request, "scheduling/plans/my_plans.html", {"rows": rows})
 
 
+def _plan_extras(request: HttpRequest, plan: TreatmentPlan, rows: list) -> dict[str, object]:
+    """What the plan page adds to the timeline: the course price, practitioners who cannot reach
+    the suggested depth, and (when screening stops her booking) the gate instead of booking links."""
+    screening = screening_status(user_id=plan.client_id)
+    gate = None
+    if not screening.may_book(needling=plan.service.is_needling):
+        gate = gate_context(request, screening, service=plan.service)
+    return {
+        "price": course_price(service=plan.service, sessions=plan.sessions_planned, sessions_max=plan.sessions_max),
+        "depth_warnings": depth_warnings(depth=suggested_depth(plan=plan), appointments=[r.appointment for r in rows]),
+        "screening": screening,
+        "gate": gate,
+    }
+
+
 @login_required
 def my_plan(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_own_plan(request, pk)
@@ -132,6 +150,7 @@ def my_plan(request: HttpRequest, pk: int) -> HttpResponse:
             "next_row": next_row,
             "done": sum(1 for row in rows if row.record),
             "chart": _chart(plan),
+            **_plan_extras(request, plan, rows),
         },
     )
 
@@ -155,6 +174,10 @@ def _book_course_once(request: HttpRequest, *, plan: TreatmentPlan, form: Course
 def plan_course(request: HttpRequest, pk: int) -> HttpResponse:
     """Every remaining session at once: GET proposes the times, POST books them all or none."""
     plan = get_own_plan(request, pk)
+    screening = screening_status(user_id=request.user.pk)
+    if not screening.may_book(needling=plan.service.is_needling):
+        gate = gate_context(request, screening, service=plan.service)
+        return render(request, "scheduling/booking/gate.html", {"screening": screening, "gate": gate})
     proposals = []
     error_message = ""
     if request.method == "POST":
@@ -277,8 +300,10 @@ def staff_client_plans(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [
         {
             "plan": plan,
-            "timeline": plan_timeline(plan),
-            "suggested": suggested_depth(plan=plan),
+            "timeline": (timeline := plan_timeline(plan)),
+            "suggested": (suggested := suggested_depth(plan=plan)),
+            "depth_warnings": depth_warnings(depth=suggested, appointments=[r.appointment for r in timeline]),
+            "price": course_price(service=plan.service, sessions=plan.sessions_planned, sessions_max=plan.sessions_max),
             "photo_form": PhotoForm(plan=plan, auto_id=f"id_p{plan.pk}_%s"),
             "extend_form": ExtendPlanForm(auto_id=f"id_x{plan.pk}_%s"),
             "end_form": EndPlanForm(auto_id=f"id_e{plan.pk}_%s"),

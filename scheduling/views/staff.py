@@ -25,6 +25,7 @@ from scheduling.availability import available_slots
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
 from scheduling.checkin import DayOfAnswersForm
 from scheduling.errors import SchedulingError
+from scheduling.fit import course_depth
 from scheduling.models import Appointment, Closure, Practitioner, TimeOff, WorkingHours
 from scheduling.reactions import open_alerts, recent_overrides
 from scheduling.selectors import get_appointment_for_user, rule_overrides
@@ -229,7 +230,7 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         start_date=day,
         end_date=day,
         practitioner=practitioner,
-        min_depth_mm=appointment.plan.depth_min_mm if appointment.plan else None,
+        min_depth_mm=course_depth(appointment.plan) if appointment.plan else None,
         enforce_notice=False,
         exclude_appointment_id=appointment.pk,
     )

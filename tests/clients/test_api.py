@@ -56,7 +56,13 @@ def test_register_with_a_taken_email_is_a_400_field_error(api, alice):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("phone", "07700900456"), ("date_of_birth", "2099-01-01"), ("date_of_birth", "yesterday"), ("password", "1")],
+    [
+        ("phone", "0770"),
+        ("date_of_birth", "2015-01-01"),  # under 18: refused with the reason
+        ("date_of_birth", "2099-01-01"),
+        ("date_of_birth", "yesterday"),
+        ("password", "1"),
+    ],
 )
 def test_register_with_bad_input_is_a_400_on_the_field(api, rules, field, value):
     response = api.post("/api/v1/auth/register", {**REGISTER, field: value}, format="json")

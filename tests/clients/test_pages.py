@@ -405,10 +405,43 @@ def test_a_staff_account_is_not_deleted_online(client, staff):
     assert User.objects.get(pk=staff.pk).is_active
 
 
-def test_an_under_eighteen_can_sign_up_and_is_told_she_cannot_book_online(client, rules):
+def test_an_under_eighteen_is_refused_at_sign_up_with_the_reason(client, rules):
     born = (dt.date.today() - dt.timedelta(days=17 * 365)).isoformat()
-    response = client.post(reverse("clients:signup"), {**SIGNUP, "date_of_birth": born}, follow=True)
-    assert "You must be 18 or over to book online." in response.content.decode()
+    response = client.post(reverse("clients:signup"), {**SIGNUP, "date_of_birth": born})
+    assert response.status_code == 200
+    assert "You must be 18 or over to create an account" in response.content.decode()
+    assert "parent or guardian" in response.context["form"].errors["date_of_birth"][0]
+    assert not User.objects.filter(email="nora@example.com").exists()
+
+
+def test_sign_up_shows_every_error_at_once(client, alice):
+    # Required fields missing AND a taken email AND a bad phone AND a child's birthday: one submit.
+    born = (dt.date.today() - dt.timedelta(days=11 * 365)).isoformat()
+    data = {**SIGNUP, "email": "alice@example.com", "phone": "0770", "first_name": "", "date_of_birth": born}
+    response = client.post(reverse("clients:signup"), data)
+    assert set(response.context["form"].errors) == {"email", "phone", "first_name", "date_of_birth"}
+
+
+def test_phone_is_normalised_and_brings_up_the_number_keypad(client, rules):
+    page = client.get(reverse("clients:signup")).content.decode()
+    assert 'inputmode="tel"' in page
+    client.post(reverse("clients:signup"), {**SIGNUP, "phone": "07700 900456"})
+    assert User.objects.get(email="nora@example.com").client_profile.phone == "+447700900456"
+
+
+def test_sign_up_carries_next_to_the_questionnaire_and_drops_foreign_ones(client, rules):
+    chosen = "/book/microneedling-face/confirm/?start=2026-06-01T10:00:00%2B01:00"
+    login_page = client.get(reverse("login") + "?next=" + quote(chosen)).content.decode()
+    assert reverse("clients:signup") + "?next=" + quote(chosen, safe="") in login_page.replace("&amp;", "&")
+    response = client.post(reverse("clients:signup") + "?next=" + quote(chosen), SIGNUP)
+    assert response.url == reverse("clients:intake") + "?next=" + quote(chosen, safe="")
+    client.logout()
+    other = {**SIGNUP, "email": "evil@example.com"}
+    response = client.post(reverse("clients:signup") + "?next=https://evil.example/x", other)
+    assert response.url == reverse("clients:intake")
+    client.logout()
+    response = client.post(reverse("clients:signup") + "?next=//evil.example/x", {**other, "email": "e2@example.com"})
+    assert response.url == reverse("clients:intake")
 
 
 def test_after_the_intake_she_is_brought_back_to_the_time_she_chose(client, rules):

@@ -8,11 +8,13 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from scheduling.booking import book_appointment
+from scheduling.errors import SchedulingError
 from scheduling.models import Appointment
-from tests.factories import AppointmentFactory, PractitionerFactory, make_client, submit_intake
+from tests.factories import AppointmentFactory, PractitionerFactory, make_client, sign_consent, submit_intake
 from tests.scheduling.booking_support import at, make_plan, monday
 from treatments.models import Service
 
@@ -198,7 +200,10 @@ def test_pages_refuse_a_blocked_client_at_booking_without_a_500(client, rules, a
     client.force_login(blocked)
     url = reverse("scheduling:book_confirm", args=["microneedling-face"])
     response = client.post(url, {"start": at(monday(), 10).isoformat()})
-    assert response.status_code == 302
+    # No bounce to the questionnaire she has already filled in: why, what next, and our contacts.
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "please call the spa" in page and settings.SPA_PHONE in page
     assert not Appointment.objects.exists()
 
 
@@ -220,3 +225,56 @@ def test_the_day_picker_runs_a_constant_number_of_queries(client, anna, face, pe
         PractitionerFactory(display_name=f"P{n}")
     with django_assert_max_num_queries(10):
         assert client.get(service_url(day=monday().isoformat())).status_code == 200
+
+
+def test_a_time_taken_while_she_signed_up_is_rechecked_on_the_confirm_page(client, alice, bob, anna, face):
+    client.force_login(alice)
+    chosen = confirm_url(at(monday(), 10), practitioner=anna.pk)
+    assert client.get(chosen).status_code == 200
+    book_appointment(client=bob, service=face, start=at(monday(), 10), practitioner=anna, booked_by=bob)
+    response = client.get(chosen, follow=True)
+    assert response.redirect_chain[-1][0].startswith(service_url())
+    assert "just been taken" in response.content.decode()
+
+
+def pregnant_client():  # noqa: ANN201
+    pregnant = make_client(screened=False)
+    submit_intake(pregnant, {"pregnancy"})
+    sign_consent(pregnant)
+    return pregnant
+
+
+def test_a_client_waiting_for_clearance_sees_why_and_our_contacts_before_any_calendar(client, rules, anna, face):
+    client.force_login(pregnant_client())
+    page = client.get(service_url()).content.decode()
+    assert "slot-list" not in page and "day-picker" not in page
+    assert "doctor&#x27;s clearance" in page
+    for contact in (settings.SPA_PHONE, settings.SPA_EMAIL, settings.SPA_ADDRESS):
+        assert contact in page
+    # The free consultation is offered instead, and its calendar is open to her.
+    consultation = reverse("scheduling:book_service", args=["consultation"])
+    assert consultation in page
+    assert "slot-list" in client.get(consultation + f"?day={monday().isoformat()}").content.decode()
+
+
+def test_a_client_waiting_for_clearance_books_the_consultation(client, rules, anna):
+    anna.services.add(Service.objects.get(slug="consultation"))
+    pregnant = pregnant_client()
+    client.force_login(pregnant)
+    url = reverse("scheduling:book_confirm", args=["consultation"])
+    response = client.post(url, {"start": at(monday(), 10).isoformat()})
+    assert response.status_code == 302
+    assert Appointment.objects.get(client=pregnant).service.slug == "consultation"
+    # Needling stays refused, with the gate rather than a bounce to the questionnaire.
+    refused = client.post(confirm_url(at(monday(), 14)))
+    assert refused.status_code == 200 and "gate-title" in refused.content.decode()
+    assert Appointment.objects.filter(client=pregnant).count() == 1
+
+
+def test_staff_booking_a_client_waiting_for_clearance_read_staff_words(rules, anna, face):
+    pregnant = pregnant_client()
+    with pytest.raises(SchedulingError) as error:
+        book_appointment(client=pregnant, service=face, start=at(monday(), 10), booked_by=anna.user)
+    assert error.value.code == "screening"
+    assert "Record it on her client page" in error.value.message
+    assert "pregnancy" in error.value.message

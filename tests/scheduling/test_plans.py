@@ -187,7 +187,36 @@ def test_a_practitioner_below_the_plans_depth_is_refused_for_the_course(alice, a
     plan = deep_acne_plan(alice)
     with pytest.raises(SchedulingError) as error:
         propose_course(plan=plan, practitioner=ben, now=NOW)
-    assert error.value.code == "depth_over_limit"
+    assert error.value.code == "depth_over_practitioner"
+
+
+def acne_plan(client):  # noqa: ANN001, ANN201
+    """Acne scars on the cheeks: 1.0–1.5 mm. Ben (1.0 mm) may start it but not finish it."""
+    return start_plan(client=client, concern="acne_scars", area="cheeks", created_by=client)
+
+
+def test_a_course_proposal_never_assigns_a_practitioner_below_the_plans_maximum_depth(alice, bob, anna, ben):
+    plan = acne_plan(alice)
+    assert (plan.depth_min_mm, plan.depth_max_mm) == (Decimal("1.00"), Decimal("1.50"))
+    # Anna is busy every Monday morning of the course; Ben is free. Ben still may not be proposed.
+    for week in range(0, 30):
+        AppointmentFactory(client=bob, practitioner=anna, start=local(2027, 1, 4, 10) + dt.timedelta(weeks=week))
+    proposals = propose_course(plan=plan, now=NOW)
+    assert len(proposals) == plan.sessions_planned
+    assert {p.practitioner for p in proposals} == {anna}
+    with pytest.raises(SchedulingError) as error:
+        propose_course(plan=plan, practitioner=ben, now=NOW)
+    assert error.value.code == "depth_over_practitioner"
+
+
+def test_a_course_nobody_may_finish_says_so(alice, anna, ben):
+    plan = acne_plan(alice)
+    anna.max_depth_mm = Decimal("1.25")
+    anna.save()
+    with pytest.raises(SchedulingError) as error:
+        propose_course(plan=plan, now=NOW)
+    assert error.value.code == "no_practitioner_for_course"
+    assert "1.50 mm" in error.value.message
 
 
 def test_booking_the_course_is_all_or_nothing(alice, bob, anna):
