@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Sequence
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from clients.errors import ClientsError
 from clients.models import (
     ClientProfile,
     ConsentSignature,
@@ -19,6 +21,7 @@ from clients.models import (
     User,
 )
 from clients.screening import current_consent_text  # noqa: F401 (re-exported for views)
+from clients.validators import normalise_phone
 from spa.lib.time import local_now
 from treatments.models import Contraindication
 
@@ -66,9 +69,27 @@ def clients_queryset() -> QuerySet[User]:
     return User.objects.filter(is_staff=False, is_superuser=False).exclude(client_profile__erased_at__isnull=False)
 
 
+_PHONE_SEARCH = re.compile(r"^\+?[\d\s().\-/]+$")
+
+
+def _phone_digits(search: str) -> str | None:
+    """The digits to look for when the search is a phone number, written any way ("07700 900123",
+    "+44 7700-900123", "7700900123"); ``None`` when it is not a phone number."""
+    if not _PHONE_SEARCH.match(search) or sum(c.isdigit() for c in search) < 6:
+        return None
+    try:
+        return normalise_phone(search).removeprefix("+")
+    except ClientsError:
+        # Part of a number: its digits without the trunk zero ("0770 09" → "77009").
+        return "".join(c for c in search if c.isdigit()).lstrip("0")
+
+
 def staff_client_list(*, search: str = "") -> QuerySet[User]:
     """The staff's client list: name, email or phone contains the search (two queries with the profile)."""
     queryset = clients_queryset().select_related("client_profile").order_by("last_name", "first_name", "email")
+    digits = _phone_digits(search.strip())
+    if digits:
+        return queryset.filter(client_profile__phone__contains=digits)
     for word in search.split():
         queryset = queryset.filter(
             Q(first_name__icontains=word)

@@ -68,7 +68,7 @@ class SlotField(forms.CharField):
 
 
 class ClientSearchForm(forms.Form):
-    q = forms.CharField(label="Client name or email", min_length=2, max_length=100)
+    q = forms.CharField(label="Client name, email or phone", min_length=2, max_length=100)
 
 
 class SlotSearchForm(forms.Form):

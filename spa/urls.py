@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import clients.api
@@ -11,7 +14,9 @@ import scheduling.api
 import treatments.api
 from spa import views
 
-admin.site.site_header = "Spa administration"
+# One title for the admin's header, its tab title and its index (not "Django site admin").
+admin.site.site_header = admin.site.site_title = f"{settings.SPA_NAME} administration"
+admin.site.index_title = "Treatment rules, services, rooms and staff"
 
 api_urlpatterns = [
     *treatments.api.urlpatterns,
@@ -24,6 +29,7 @@ api_urlpatterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("accounts/", include("clients.auth_urls")),
     path("", include("treatments.urls")),
     path("", include("clients.urls")),

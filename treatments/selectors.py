@@ -108,6 +108,11 @@ def area_names_by_concern() -> list[tuple[str, list[str]]]:
     return list(offered.items())
 
 
+def pre_care_steps() -> list[CareStep]:
+    """How to get ready for a needling session (the care timeline's steps before it)."""
+    return list(CareStep.objects.filter(active=True, kind=CareStep.Kind.PRE_CARE).order_by("offset_days", "position"))
+
+
 def consultation_service() -> Service | None:
     """The consultation (no needling) a client who may not be needled yet can still book."""
     return Service.objects.filter(active=True, is_needling=False).order_by("price", "position").first()

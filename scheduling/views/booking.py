@@ -39,7 +39,7 @@ from scheduling.spacing import personal_filter
 from scheduling.windows import Window, next_window
 from spa.lib.time import local_date
 from treatments.models import Service
-from treatments.selectors import consultation_service
+from treatments.selectors import consultation_service, pre_care_steps
 
 # Errors that mean "pick another time": send her back to the slots.
 _PICK_AGAIN = {"slot_taken", "not_offered", "too_soon", "too_far", "unknown_practitioner", "depth_over_limit"}
@@ -326,6 +326,7 @@ def book_confirm(request: HttpRequest, slug: str) -> HttpResponse:
         "screening": screening,
         "back": back,
         "cutoff_hours": settings.SPA_CANCELLATION_CUTOFF_HOURS,
+        "pre_care": pre_care_steps() if service.is_needling else [],
     }
     return render(request, "scheduling/booking/confirm.html", context)
 
@@ -348,6 +349,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "changeable": _changeable(appointment),
         "deadline": change_deadline(appointment),
         "cutoff_hours": settings.SPA_CANCELLATION_CUTOFF_HOURS,
+        "pre_care": pre_care_steps() if appointment.service.is_needling else [],
     }
     return render(request, "scheduling/booking/detail.html", context)
 

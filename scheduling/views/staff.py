@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clients.models import User
 from clients.screening import screening_status
+from clients.selectors import staff_client_list
 from scheduling import calendars, dashboard, schedule, staff
 from scheduling.availability import available_slots
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
@@ -41,6 +41,7 @@ from scheduling.staff_forms import (
     add_domain_error,
 )
 from spa.lib.access import staff_required
+from spa.lib.labels import label
 from spa.lib.time import local_date, local_day_bounds
 
 View = Callable[..., HttpResponse]
@@ -186,6 +187,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _slot_choices(slots: list[Any]) -> list[dict[str, Any]]:
+    slots = sorted(slots, key=lambda s: (s.practitioner_name, s.start))  # grouped by practitioner on the page
     return [
         {"value": f"{s.start.isoformat()}|{s.practitioner_id}", "start": s.start, "practitioner": s.practitioner_name}
         for s in slots
@@ -251,14 +253,15 @@ def book(request: HttpRequest) -> HttpResponse:
     search = ClientSearchForm(request.GET if "q" in request.GET else None)
     found: list[User] = []
     if search.is_bound and search.is_valid():
-        words = search.cleaned_data["q"].split()
-        query = Q(is_staff=False, is_active=True)
-        for word in words:
-            query &= Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
-        found = list(User.objects.filter(query).order_by("last_name", "first_name")[:20])
+        # Name, email or phone in any format: the one client search (clients/selectors.py).
+        found = list(staff_client_list(search=search.cleaned_data["q"]).filter(is_active=True)[:20])
 
     data = request.POST if request.method == "POST" else request.GET
-    slot_search = SlotSearchForm(data if "client" in data else None, initial={"day": local_date(timezone.now())})
+    # Bound only once a service is asked for: choosing the client shows no "required" errors yet.
+    slot_search = SlotSearchForm(
+        data if "service" in data else None,
+        initial={"day": local_date(timezone.now()), "client": data.get("client")},
+    )
     client = None
     if "client" in data:
         client = User.objects.filter(pk=data.get("client") or 0, is_staff=False).first()
@@ -266,6 +269,8 @@ def book(request: HttpRequest) -> HttpResponse:
     booking = None
     if client is not None:
         booking = StaffBookingForm(request.POST or None, client=client, initial={"client": client.pk})
+        # Her active plan pre-selected: most phone bookings are the next session of it.
+        booking.initial["plan"] = booking.fields["plan"].queryset.values_list("pk", flat=True).first()
         if slot_search.is_valid():
             booking.initial["service"] = slot_search.cleaned_data["service"].pk
             slots = _slot_choices(
@@ -304,7 +309,7 @@ def book(request: HttpRequest) -> HttpResponse:
         "found": found,
         "client": client,
         "screening": screening,
-        "screening_label": schedule.SCREENING_LABELS.get(screening.status, screening.status) if screening else "",
+        "screening_label": label(screening.status, "screening") if screening else "",
         "slot_search": slot_search,
         "slots": slots,
         "booking": booking,

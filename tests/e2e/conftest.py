@@ -4,6 +4,12 @@ Playwright's own browser download does not work here (no internet): the tests la
 ``/usr/bin/chromium`` (``CHROMIUM`` overrides), and are skipped with the reason when it is missing.
 Screenshots of the key pages are written to ``docs/screenshots/`` (shown in the README) when
 ``SPA_SCREENSHOTS=1``: ``SPA_SCREENSHOTS=1 .venv/bin/pytest tests/e2e`` refreshes them.
+
+Accessibility is a test: every page a browser test lands on is checked with axe-core
+(``vendor/axe.min.js``, from the npm package ``axe-core``, MPL-2.0), and the test fails on any
+serious or critical violation, or on a Content Security Policy violation in the console. The page
+fixture also counts the person's actions (taps, typing, choices), for journeys that promise a
+number of steps.
 """
 
 from __future__ import annotations
@@ -20,6 +26,12 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+# What a person does: each call is one tap, one field typed or one choice.
+ACTIONS = {"click", "tap", "fill", "check", "uncheck", "set_checked", "select_option", "press", "type"}
+BLOCKING = {"serious", "critical"}
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
 
 pytestmark = pytest.mark.browser
@@ -41,13 +53,92 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server) -> Iterator[object]:  # noqa: ANN001
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+class AuditedPage:
+    """A Playwright page that runs axe-core on each page it lands on, before the next thing the
+    test does there (and at the end), and counts the person's actions.
+
+    axe is evaluated through the DevTools protocol, which the page's CSP does not govern, so
+    the real CSP stays on and its violations are caught as well.
+    """
+
+    def __init__(self, page) -> None:  # noqa: ANN001
+        self._page = page
+        self._loads = 0
+        self._audited = 0
+        self.actions = 0
+        self.audited_urls: list[str] = []
+        self.violations: list[str] = []
+        page.on("load", self._loaded)
+        page.on("console", self._console)
+
+    def _loaded(self, _page) -> None:  # noqa: ANN001
+        self._loads += 1
+
+    def _console(self, message) -> None:  # noqa: ANN001
+        if "Content Security Policy" in message.text:
+            self.violations.append(f"{self._page.url}: CSP: {message.text[:300]}")
+
+    def audit(self) -> None:
+        """Check the page now (also after an htmx swap, which is no page load)."""
+        self._page.wait_for_load_state("load")
+        if not self._page.evaluate("typeof window.axe !== 'undefined'"):
+            self._page.evaluate(AXE.read_text())
+        result = self._page.evaluate(
+            "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => "
+            "({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))"
+        )
+        self.audited_urls.append(self._page.url)
+        for item in result:
+            if item["impact"] in BLOCKING:
+                self.violations.append(
+                    f"{self._page.url}: {item['impact']} {item['id']} ({item['help']}): {', '.join(item['nodes'])}"
+                )
+        self._audited = self._loads
+
+    def _audit_if_new(self) -> None:
+        if self._loads > self._audited and not self._page.is_closed():
+            self.audit()
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        attr = getattr(self._page, name)
+        if not callable(attr) or name.startswith(("on", "wait_for", "expect_", "is_")):
+            return attr
+
+        def call(*args: object, **kwargs: object) -> object:
+            self._audit_if_new()
+            if name in ACTIONS:
+                self.actions += 1
+            return attr(*args, **kwargs)
+
+        return call
+
+    def finish(self) -> None:
+        self._audit_if_new()
+        assert not self.violations, "Accessibility or CSP violations:\n" + "\n".join(self.violations)
+
+
+def _audited_page(browser, live_server, viewport: dict[str, int], **options: object) -> Iterator[AuditedPage]:  # noqa: ANN001
+    context = browser.new_context(base_url=live_server.url, viewport=viewport, **options)
+    raw = context.new_page()
+    raw.set_default_timeout(10_000)
+    page = AuditedPage(raw)
     yield page
-    context.close()
+    try:
+        page.finish()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, live_server) -> Iterator[AuditedPage]:  # noqa: ANN001
+    """A desktop browser (staff and owner work at 1366×900)."""
+    yield from _audited_page(browser, live_server, DESKTOP)
+
+
+@pytest.fixture
+def phone(browser, live_server) -> Iterator[AuditedPage]:  # noqa: ANN001
+    """A client's phone: 390×844, touch."""
+    yield from _audited_page(browser, live_server, PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
 
 
 def shot(page, name: str) -> None:  # noqa: ANN001

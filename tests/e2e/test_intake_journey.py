@@ -40,7 +40,7 @@ def test_a_new_client_needs_a_clearance_and_staff_record_it(page):  # noqa: F811
     page.check("input[name=accepted]")
     with page.expect_navigation():
         page.click("button:has-text('Save my answers')")
-    expect(page.locator(".screening-card")).to_contain_text("We need your doctor's clearance")
+    expect(page.locator(".screening-card")).to_contain_text("doctor's clearance")
     shot(page, "intake-doctor-clearance")
 
     page.context.clear_cookies()
