@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -84,7 +86,8 @@ class ConsentSignatureAdmin(admin.ModelAdmin):
 class DoctorClearanceAdmin(admin.ModelAdmin):
     list_display = ["client", "cleared_on", "expires_on", "recorded_by"]
     list_select_related = ["client", "recorded_by"]
-    filter_horizontal = ["contraindications"]
+    # Plain checkboxes: the two-box widget's ARIA fails axe-core (see treatments/admin.py).
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     exclude = ["recorded_by", "recorded_at"]
 
     def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, QuerySet
 from django.forms import BaseInlineFormSet, ValidationError
 from django.http import HttpRequest
@@ -76,7 +78,8 @@ class PractitionerAdmin(SimpleHistoryAdmin):
     list_editable = ["position", "active"]
     list_filter = ["active", "services"]
     search_fields = ["display_name", "user__email", "user__first_name", "user__last_name"]
-    filter_horizontal = ["services"]
+    # Plain checkboxes: the two-box widget's ARIA fails axe-core (see treatments/admin.py).
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     raw_id_fields = ["user"]
     readonly_fields = ["calendar_feed"]
     inlines = [WorkingHoursInline, TimeOffInline]

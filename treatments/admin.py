@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from treatments.forms import DepthRuleForm
@@ -18,13 +20,17 @@ from treatments.models import (
     TreatmentArea,
 )
 
+# A few products and areas: plain checkboxes, which screen readers handle (Django's two-box
+# "filter_horizontal" widget carries ARIA that axe-core reports as a serious violation).
+CHECKBOXES = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
+
 
 class DepthRuleInline(admin.TabularInline):
     model = DepthRule
     form = DepthRuleForm
     extra = 0
     autocomplete_fields = ["area"]
-    filter_horizontal = ["products"]
+    formfield_overrides = CHECKBOXES
 
 
 @admin.register(Concern)
@@ -58,7 +64,7 @@ class DepthRuleAdmin(SimpleHistoryAdmin):
     list_display = ["concern", "area", "min_depth_mm", "max_depth_mm"]
     list_filter = ["concern", "area"]
     list_select_related = ["concern", "area"]
-    filter_horizontal = ["products"]
+    formfield_overrides = CHECKBOXES
 
 
 @admin.register(Product)
@@ -71,7 +77,7 @@ class ProductAdmin(SimpleHistoryAdmin):
 class ServiceAdmin(SimpleHistoryAdmin):
     list_display = ["name", "duration_minutes", "buffer_minutes", "price", "is_needling", "active"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["areas"]
+    formfield_overrides = CHECKBOXES
 
 
 @admin.register(Contraindication)

@@ -60,11 +60,13 @@ def gate_context(request: HttpRequest, screening: Screening, *, service: Service
 
 
 def _blocked_for(request: HttpRequest, service: Service) -> Screening | None:
-    """Her screening when it stops her booking ``service`` (a logged-in client only), else None."""
+    """Her screening when it stops her booking ``service`` (a logged-in client only), else None.
+    What she can put right herself (questionnaire, consent) is no gate: she picks her time first,
+    and the questionnaire brings her back to it."""
     if not request.user.is_authenticated or request.user.is_staff:
         return None
     screening = screening_status(user_id=request.user.pk)
-    return None if screening.may_book(needling=service.is_needling) else screening
+    return None if screening.may_book(needling=service.is_needling) or screening.fixed_by_intake else screening
 
 
 def _still_free(

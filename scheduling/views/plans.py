@@ -126,7 +126,7 @@ def _plan_extras(request: HttpRequest, plan: TreatmentPlan, rows: list) -> dict[
     the suggested depth, and (when screening stops her booking) the gate instead of booking links."""
     screening = screening_status(user_id=plan.client_id)
     gate = None
-    if not screening.may_book(needling=plan.service.is_needling):
+    if not screening.may_book(needling=plan.service.is_needling) and not screening.fixed_by_intake:
         gate = gate_context(request, screening, service=plan.service)
     return {
         "price": course_price(service=plan.service, sessions=plan.sessions_planned, sessions_max=plan.sessions_max),
@@ -175,7 +175,7 @@ def plan_course(request: HttpRequest, pk: int) -> HttpResponse:
     """Every remaining session at once: GET proposes the times, POST books them all or none."""
     plan = get_own_plan(request, pk)
     screening = screening_status(user_id=request.user.pk)
-    if not screening.may_book(needling=plan.service.is_needling):
+    if not screening.may_book(needling=plan.service.is_needling) and not screening.fixed_by_intake:
         gate = gate_context(request, screening, service=plan.service)
         return render(request, "scheduling/booking/gate.html", {"screening": screening, "gate": gate})
     proposals = []

@@ -48,7 +48,7 @@ def test_a_new_client_needs_a_clearance_and_staff_record_it(page):  # noqa: F811
     page.goto("/staff/clients/?q=maya")
     with page.expect_navigation():
         page.click("a:has-text('Maya Moss')")
-    expect(page.locator("body")).to_contain_text("pregnancy (doctor_clearance)")
+    expect(page.locator("body")).to_contain_text("Pregnancy (Doctor's clearance)")
     page.fill("textarea[name=note]", "GP letter of 3 May: fine to treat")
     # A pregnancy clearance needs its end: the expected end of the pregnancy.
     page.fill("input[name=expires_on]", (timezone.localdate() + dt.timedelta(days=270)).isoformat())
