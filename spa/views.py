@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.csrf import csrf_exempt
 
 from spa import health
@@ -14,6 +15,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "home.html",
         {"concerns": active_concerns(), "services": active_services()},
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says: send them to the real one. The static
+    URL is looked up per request, after collectstatic wrote the manifest."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
