@@ -398,6 +398,13 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(f"{here}?day={local_date(form.cleaned_data['start']).isoformat()}")
         messages.success(request, "Your appointment has moved.")
         return redirect("scheduling:appointment_detail", pk=appointment.pk)
+    choice = SlotChoiceForm(request.GET) if "start" in request.GET else None
+    if choice is not None and choice.is_valid():
+        # The confirm step: nothing moves until she says yes.
+        start = timezone.localtime(choice.cleaned_data["start"])
+        chosen = {"start": start, "start_iso": start.isoformat(), "practitioner": choice.cleaned_data["practitioner"]}
+        context = {"appt": appointment, "changeable": _changeable(appointment), "chosen": chosen}
+        return render(request, "scheduling/booking/reschedule.html", context)
     query = SlotQueryForm(request.GET, service=appointment.service)
     if query.is_valid():
         day, practitioner = query.cleaned_data["day"], query.cleaned_data["practitioner"]

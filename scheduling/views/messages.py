@@ -47,8 +47,11 @@ class OutboxFilterForm(forms.Form):
 @login_required
 def my_messages(request: HttpRequest) -> HttpResponse:
     rows = outbox.notifications_for_client(client=request.user)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "scheduling/messages/list.html", {"page": page})
+    # Withdrawn messages (a cancelled booking's reminders) are kept, but folded away below.
+    live = rows.exclude(status=Notification.Status.CANCELLED)
+    page = Paginator(live, PAGE_SIZE).get_page(request.GET.get("page"))
+    withdrawn = list(rows.filter(status=Notification.Status.CANCELLED)[:PAGE_SIZE])
+    return render(request, "scheduling/messages/list.html", {"page": page, "withdrawn": withdrawn})
 
 
 @login_required

@@ -35,7 +35,7 @@ def test_sign_up_pregnant_clearance_then_clear(client, rules, consent, staff):
     maya = User.objects.get(email="maya@example.com")
     client.force_login(staff)
     response = client.get(reverse("clients:staff_client", args=[maya.pk]))
-    assert "pregnancy" in response.content.decode()
+    assert "Pregnancy</strong> (Doctor&#x27;s clearance)" in response.content.decode()  # words, not codes
     missing = client.post(reverse("clients:staff_client", args=[maya.pk]), {"note": "GP letter of 3 May"})
     assert missing.status_code == 400 and "expected end" in missing.text
     response = client.post(

@@ -271,7 +271,7 @@ def test_staff_client_record_shows_answers_flags_and_is_audited(client, alice, s
     response = client.get(reverse("clients:staff_client", args=[alice.pk]))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "pregnancy" in page and "Are you pregnant, or could you be?" in page
+    assert "Pregnancy</strong>" in page and "Are you pregnant, or could you be?" in page
     assert response.context["screening"].status == Status.DOCTOR_CLEARANCE
     entry = AuditEntry.objects.get(client=alice, action=AuditEntry.Action.VIEW)
     assert entry.actor == staff

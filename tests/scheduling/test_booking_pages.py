@@ -278,3 +278,26 @@ def test_staff_booking_a_client_waiting_for_clearance_read_staff_words(rules, an
     assert error.value.code == "screening"
     assert "Record it on her client page" in error.value.message
     assert "pregnancy" in error.value.message
+
+
+def test_rescheduling_asks_to_confirm_before_moving(client, alice, anna, face):
+    appointment = book_appointment(client=alice, service=face, start=at(monday(), 10), booked_by=alice)
+    client.force_login(alice)
+    url = reverse("scheduling:appointment_reschedule", args=[appointment.pk])
+    picker = client.get(f"{url}?day={monday().isoformat()}").content.decode()
+    assert 'method="post"' not in picker.split('id="slots"')[1]  # a tap on a time only chooses it
+    confirm = client.get(f"{url}?{urlencode({'start': at(monday(), 15).isoformat()})}").content.decode()
+    assert "Yes, move it" in confirm
+    appointment.refresh_from_db()
+    assert appointment.start == at(monday(), 10)
+    client.post(url, {"start": at(monday(), 15).isoformat()})
+    appointment.refresh_from_db()
+    assert appointment.start == at(monday(), 15)
+
+
+def test_a_cancelled_appointment_offers_to_book_again(client, alice, anna, face):
+    appointment = book_appointment(client=alice, service=face, start=at(monday(), 10), booked_by=alice)
+    client.force_login(alice)
+    client.post(reverse("scheduling:appointment_cancel", args=[appointment.pk]))
+    detail = client.get(reverse("scheduling:appointment_detail", args=[appointment.pk])).content.decode()
+    assert "Book again" in detail and service_url() in detail

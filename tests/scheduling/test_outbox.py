@@ -81,6 +81,10 @@ def test_the_48h_reminder_links_the_pre_visit_check_and_lists_pre_care(alice, an
     assert f"/appointments/{appointment.pk}/pre-visit-check/" in reminder.body_text
     assert f"/appointments/{appointment.pk}/pre-visit-check/" in reminder.body_html
     assert "Getting ready" in reminder.body_text and "Stop retinoids" in reminder.body_text
+    # One heading, the advice under it: no "Getting ready: - Getting ready:", no "Tomorrow's
+    # session" two days ahead (those titles are the subjects of the pre-care messages themselves).
+    assert reminder.body_text.count("Getting ready") == 1
+    assert "Tomorrow" not in reminder.body_text and "Tomorrow" not in reminder.body_html
     short = Notification.objects.get(dedupe_key=f"appt:{appointment.pk}:reminder:2h")
     assert "pre-visit-check" not in short.body_text
     assert "Tuesday 8 December at 11:00" in reminder.body_text

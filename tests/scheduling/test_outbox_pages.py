@@ -25,7 +25,9 @@ def test_her_messages_page_shows_sent_upcoming_and_withdrawn_newest_first(client
     make_row(bob, due_at=local(2026, 12, 2, 9), key="b:1", subject="Bob's secret")
     client.force_login(alice)
     page = client.get(reverse("scheduling:messages")).content.decode()
-    assert page.index("Aftercare: day one") < page.index("Reminder: face") < page.index("Booked: face")
+    assert page.index("Aftercare: day one") < page.index("Booked: face")
+    # Withdrawn ones are folded away below the live ones, behind a toggle.
+    assert page.index("Booked: face") < page.index("<details") < page.index("Reminder: face")
     assert "Withdrawn" in page and "Scheduled" in page and "Sent" in page
     assert "Sun protection every day." in page
     assert "Bob&#x27;s secret" not in page and "Bob's secret" not in page
