@@ -102,5 +102,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["action"]
     list_select_related = ["actor", "client"]
 
+    # The audit log is written by the code only: nobody adds, edits or deletes an entry by hand.
+    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
     def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
         return False

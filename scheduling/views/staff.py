@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.models import User
@@ -353,8 +354,23 @@ def working_hours(request: HttpRequest) -> HttpResponse:
 
 def _clashes_message(request: HttpRequest, clashes: list[Appointment], what: str) -> None:
     if clashes:
-        listed = "; ".join(f"{timezone.localtime(a.start):%-d %b %H:%M} {a.client} ({a.practitioner})" for a in clashes)
-        messages.warning(request, f"{len(clashes)} booked appointment(s) fall in this {what}, to move: {listed}.")
+        # Each named appointment links to its page, where staff move it (the message keeps its HTML).
+        listed = format_html_join(
+            "; ",
+            '<a href="{}">{} {} ({})</a>',
+            (
+                (
+                    reverse("scheduling:staff_appointment", args=[a.pk]),
+                    f"{timezone.localtime(a.start):%-d %b %H:%M}",
+                    a.client,
+                    a.practitioner,
+                )
+                for a in clashes
+            ),
+        )
+        messages.warning(
+            request, format_html("{} booked appointment(s) fall in this {}, to move: {}.", len(clashes), what, listed)
+        )
 
 
 @staff_required

@@ -314,7 +314,7 @@ def test_hours_page_refuses_a_reversed_interval_as_a_form_error(client, anna):
 
 
 def test_time_off_page_adds_warns_and_removes(client, alice, anna):
-    appointment(alice, anna, local(DAY, 10))
+    clash = appointment(alice, anna, local(DAY, 10))
     with time_machine.travel(local(DAY - dt.timedelta(days=1), 12), tick=False):
         client.force_login(anna.user)
         response = client.post(
@@ -324,6 +324,7 @@ def test_time_off_page_adds_warns_and_removes(client, alice, anna):
         )
         assert "Time off added for Anna." in response.text
         assert "1 booked appointment(s) fall in this time off" in response.text
+        assert f'<a href="{reverse("scheduling:staff_appointment", args=[clash.pk])}">' in response.text
         off = TimeOff.objects.get()
         assert off.start == local(DAY, 9)
         response = client.post(reverse("scheduling:staff_time_off_delete", args=[off.pk]), follow=True)
