@@ -17,11 +17,14 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from scheduling.models import Appointment, Practitioner
+from spa.lib.contact import spa_contact
 from spa.lib.time import spa_zone
+from treatments.selectors import pre_care_steps
 
 FEED_DAYS_BACK = 30
 
@@ -69,11 +72,17 @@ def _event(appointment: Appointment, *, sequence: int, for_practitioner: bool, s
         event.add("description", "\n".join(lines))
     else:
         event.add("summary", f"{appointment.service.name} at {settings.SPA_NAME}")
-        event.add(
-            "description",
-            f"With {appointment.practitioner.display_name}. To cancel or reschedule, see {settings.SITE_URL}/",
-        )
-    event.add("location", f"{settings.SPA_NAME}, {appointment.room.name}")
+        price = f"£{appointment.service.price}, paid on the day" if appointment.service.price else "Free"
+        manage = settings.SITE_URL + reverse("scheduling:appointment_detail", args=[appointment.pk])
+        lines = [
+            f"With {appointment.practitioner.display_name}. Price: {price}.",
+            f"Map: {spa_contact()['spa_map_url']}",
+            *(f"Before: {step.body}" for step in pre_care_steps() if appointment.service.is_needling),
+            f"To cancel or reschedule: {manage}",
+        ]
+        event.add("description", "\n".join(lines))
+    # The street address, so that a phone's calendar can route her there.
+    event.add("location", f"{settings.SPA_NAME}, {settings.SPA_ADDRESS} ({appointment.room.name})")
     event.add("status", "CANCELLED" if appointment.status == Appointment.Status.CANCELLED else "CONFIRMED")
     event.add("transp", "TRANSPARENT" if appointment.status == Appointment.Status.CANCELLED else "OPAQUE")
     return event

@@ -30,6 +30,7 @@ from django.utils import timezone
 from scheduling.models import Appointment, Notification, PlanSession, TreatmentPlan
 from scheduling.windows import active_sessions, next_window
 from spa.lib.broker import broker_probably_up
+from spa.lib.contact import spa_contact
 from spa.lib.emails import render_email
 from spa.lib.sms import render_sms
 from spa.lib.time import local_datetime, local_now
@@ -99,6 +100,9 @@ def _appointment_context(appointment: Appointment) -> dict[str, Any]:
         "manage_url": url("scheduling:my_appointments"),
         "book_url": url("scheduling:book"),
         "session_number": appointment.session_number,
+        "price": f"£{appointment.service.price}" if appointment.service.price else "free",
+        "spa_address": settings.SPA_ADDRESS,
+        "map_url": spa_contact()["spa_map_url"],
     }
 
 
@@ -237,13 +241,18 @@ def _base_key(key: str) -> str:
 # --- What an appointment calls for ------------------------------------------------------
 
 
+def _pre_care(appointment: Appointment) -> list[CareStep]:
+    """The pre-care steps of a needling appointment (none for a consultation)."""
+    if not appointment.service.is_needling:
+        return []
+    return list(CareStep.objects.filter(active=True, kind=CareStep.Kind.PRE_CARE, offset_days__lt=0))
+
+
 def _appointment_plan(appointment: Appointment) -> list[Planned]:
     """Reminders (admin's ReminderRules) and pre-care steps (CareSteps with negative offsets)."""
     base = _appointment_context(appointment)
     needling = appointment.service.is_needling
-    pre_care = (
-        list(CareStep.objects.filter(active=True, kind=CareStep.Kind.PRE_CARE, offset_days__lt=0)) if needling else []
-    )
+    pre_care = _pre_care(appointment)
     planned: list[Planned] = []
     for rule in ReminderRule.objects.filter(active=True):
         context = {
@@ -286,7 +295,7 @@ def appointment_booked(*, appointment: Appointment, now: dt.datetime | None = No
             key=f"appt:{appointment.pk}:booking_confirmation",
             kind=Kind.BOOKING_CONFIRMATION,
             due_at=now,
-            context=_appointment_context(appointment),
+            context={**_appointment_context(appointment), "pre_care": _pre_care(appointment)},
         ),
         *(p for p in _appointment_plan(appointment) if p.due_at > now),
     ]

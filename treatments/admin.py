@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
+from spa.lib.admin import SavedValueBreadcrumbMixin
 from treatments.forms import DepthRuleForm
 from treatments.models import (
     CareStep,
@@ -34,7 +35,7 @@ class DepthRuleInline(admin.TabularInline):
 
 
 @admin.register(Concern)
-class ConcernAdmin(SimpleHistoryAdmin):
+class ConcernAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
     list_display = [
         "name",
         "slug",
@@ -52,14 +53,14 @@ class ConcernAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TreatmentArea)
-class TreatmentAreaAdmin(SimpleHistoryAdmin):
+class TreatmentAreaAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
     list_display = ["name", "slug", "position"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(DepthRule)
-class DepthRuleAdmin(SimpleHistoryAdmin):
+class DepthRuleAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
     form = DepthRuleForm
     list_display = ["concern", "area", "min_depth_mm", "max_depth_mm"]
     list_filter = ["concern", "area"]
@@ -68,20 +69,20 @@ class DepthRuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(SimpleHistoryAdmin):
+class ProductAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
     list_display = ["name", "slug", "active"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Service)
-class ServiceAdmin(SimpleHistoryAdmin):
+class ServiceAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
     list_display = ["name", "duration_minutes", "buffer_minutes", "price", "is_needling", "active"]
     prepopulated_fields = {"slug": ["name"]}
     formfield_overrides = CHECKBOXES
 
 
 @admin.register(Contraindication)
-class ContraindicationAdmin(SimpleHistoryAdmin):
+class ContraindicationAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
     list_display = ["name", "slug", "severity", "waiting_days", "position", "active"]
     list_editable = ["position", "active"]
     list_filter = ["severity", "active"]
@@ -89,16 +90,16 @@ class ContraindicationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CareStep)
-class CareStepAdmin(SimpleHistoryAdmin):
+class CareStepAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
     list_display = ["title", "kind", "offset_days", "send_time", "active"]
     list_filter = ["kind", "active"]
 
 
 @admin.register(ReminderRule)
-class ReminderRuleAdmin(SimpleHistoryAdmin):
+class ReminderRuleAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "hours_before", "include_pre_visit_check", "active"]
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(SimpleHistoryAdmin):
+class MessageTemplateAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
     list_display = ["kind", "subject"]

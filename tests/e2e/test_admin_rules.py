@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import log_in, shot
@@ -23,6 +24,10 @@ def test_owner_edits_a_depth_rule_and_an_out_of_bounds_value_is_refused(page, dj
     page.click("input[name=_save]")
     expect(page.locator(".errorlist").first).to_be_visible()
     expect(page.locator(".errorlist").first).to_contain_text("scarring")
+    # The breadcrumb names the rule as saved, not as the refused form left it; one admin title.
+    expect(page.locator(".breadcrumbs")).not_to_contain_text("1.75")
+    assert page.title().endswith(f"| Change depth rule | {settings.SPA_NAME} administration")
+    assert "1.75" not in page.title()
     shot(page, "admin-depth-rule-refused")
     rule.refresh_from_db()
     assert str(rule.max_depth_mm) == "1.50"

@@ -110,6 +110,12 @@ def test_a_pregnant_client_sees_the_clearance_path_and_books_the_consultation(ph
 
     phone.click(".screening-gate a:has-text('Book a consultation')")
     expect(phone.locator("h1")).to_have_text("Consultation")
+    # Another day, swapped in by htmx: no CSP violation (an inline style) and still axe-clean.
+    second_day = phone.locator(".day-picker a.nav-link:has-text(' free')").nth(1)
+    second_day.click()
+    expect(phone.locator(".day-picker a.active")).to_have_attribute("aria-current", "date")
+    phone.wait_for_timeout(300)
+    phone.audit()
     phone.click("a.slot >> nth=0")
     expect(phone.locator("h1")).to_have_text("Confirm your booking")
     phone.click("button:has-text('Book it')")
