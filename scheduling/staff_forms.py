@@ -116,6 +116,16 @@ class WorkingHoursForm(forms.Form):
     start_time = forms.TimeField(widget=TimeInput())
     end_time = forms.TimeField(widget=TimeInput())
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # A table row has no <label>s: name each control for screen readers ("Line 3: from").
+        line = (self.prefix or "").rsplit("-", 1)[-1]
+        line = int(line) + 1 if line.isdigit() else ""
+        for name, words in (("weekday", "day"), ("start_time", "from"), ("end_time", "to")):
+            self.fields[name].widget.attrs.setdefault("aria-label", f"Line {line}: {words}")
+            css = "form-select form-select-sm" if name == "weekday" else "form-control form-control-sm"
+            self.fields[name].widget.attrs.setdefault("class", css)
+
     def clean(self) -> dict[str, object]:
         data = super().clean()
         start, end = data.get("start_time"), data.get("end_time")
@@ -124,7 +134,15 @@ class WorkingHoursForm(forms.Form):
         return data
 
 
-WorkingHoursFormSet = formset_factory(WorkingHoursForm, extra=3, can_delete=True)
+class _LabelledFormSet(forms.BaseFormSet):
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            line = index + 1 if index is not None else ""
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"Line {line}: remove"
+
+
+WorkingHoursFormSet = formset_factory(WorkingHoursForm, formset=_LabelledFormSet, extra=3, can_delete=True)
 
 
 class TimeOffForm(forms.Form):

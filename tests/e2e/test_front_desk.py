@@ -7,12 +7,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from scheduling.models import Appointment
 from scheduling.plans import start_plan
+from spa.lib.time import local_datetime
 from tests.e2e.conftest import log_in, shot
-from tests.factories import PASSWORD, PractitionerFactory, RoomFactory, UserFactory, make_client
+from tests.factories import (
+    PASSWORD,
+    AppointmentFactory,
+    PractitionerFactory,
+    RoomFactory,
+    UserFactory,
+    make_client,
+    submit_intake,
+)
 from treatments.defaults import load_default_rules
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,3 +61,36 @@ def test_the_front_desk_finds_her_by_phone_and_books_her_plan_session(page):
     expect(page.locator(".alert-success")).to_contain_text("Booked")
     booked = Appointment.objects.get(client=alice)
     assert booked.plan == plan and booked.practitioner.display_name == "Cleo"
+
+
+def test_staff_pages_have_no_serious_accessibility_violations(page):
+    """The practitioner's and the owner's working pages, each checked by axe as it loads."""
+    load_default_rules()
+    RoomFactory(name="Room 1")
+    anna = PractitionerFactory(user__email="anna@example.com", user__first_name="Anna", display_name="Anna")
+    anna.user.is_superuser = True  # the owner's pages too (dashboard, outbox, closures)
+    anna.user.save()
+    alice = make_client("alice@example.com", first_name="Alice", last_name="Archer")
+    start_plan(client=alice, concern="fine_lines", area="cheeks", created_by=alice)
+    flagged = make_client("maya@example.com", screened=False, first_name="Maya", last_name="Moss")
+    submit_intake(flagged, {"diabetes", "retinoids"})
+    today = timezone.localdate()
+    for hour, client in ((10, alice), (14, flagged)):
+        AppointmentFactory(client=client, practitioner=anna, start=local_datetime(today, dt.time(hour)))
+
+    log_in(page, "anna@example.com", PASSWORD)
+    for url in (
+        "/staff/schedule/",
+        "/staff/schedule/week/",
+        f"/staff/hours/?practitioner={anna.pk}",
+        "/staff/time-off/",
+        "/staff/closures/",
+        "/staff/dashboard/",
+        "/staff/outbox/",
+        "/staff/clients/",
+        f"/staff/clients/{alice.pk}/",
+        f"/staff/clients/{alice.pk}/plans/",
+    ):
+        page.goto(url)
+        page.audit()
+    expect(page.locator("h1")).to_be_visible()
