@@ -33,7 +33,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute links (emails, .ics, the Messages page): by default the address `make run` serves on.
-SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}").rstrip("/")
+_PORT = env.int("PORT", default=8000)  # the port `make run` serves on (Procfile)
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{_PORT}").rstrip("/")
 SPA_NAME = env.str("SPA_NAME", default="Lumen Skin Studio")
 # How clients reach the spa: shown in the footer, on screening pages, confirmations and .ics files.
 SPA_PHONE = env.str("SPA_PHONE", default="+44 20 7946 0321")
