@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -103,6 +104,28 @@ class FreeStarts:
         self.blocked = blocked
         self.rooms = rooms or []
         self.zone: ZoneInfo = spa_zone()
+
+    def on(self, day: dt.date) -> FreeStarts:
+        """Only the starts of one local date (the day a client picked)."""
+        days = [(d, entries) for d, entries in self.days if d == day]
+        return FreeStarts(staff=self.staff, days=days, duration=self.duration, blocked=self.blocked, rooms=self.rooms)
+
+    def keep(self, suits: Callable[[Slot], bool]) -> FreeStarts:
+        """Only the starts whose slot ``suits``: a rule applied on top of the engine, such as a
+        signed-in client's own spacing and diary (``scheduling.spacing.personal_filter``)."""
+        days = []
+        for day, entries in self.days:
+            kept = []
+            for order, grid, mask in entries:
+                pid, name = self.staff[order]
+                for bit in bits_of(mask):
+                    if not suits(Slot(*self._times(grid.instant(bit)), pid, name)):
+                        mask &= ~(1 << bit)
+                if mask:
+                    kept.append((order, grid, mask))
+            if kept:
+                days.append((day, kept))
+        return FreeStarts(staff=self.staff, days=days, duration=self.duration, blocked=self.blocked, rooms=self.rooms)
 
     def moment(self, minute: int) -> dt.datetime:
         return dt.datetime.fromtimestamp(minute * 60, tz=self.zone)
