@@ -18,9 +18,9 @@ The rules:
 - Only active practitioners who perform the service; ``min_depth_mm`` keeps only those allowed to
   needle that deep (a plan's depth range starts there); ``window`` keeps only its local dates.
 
-How: six ``values_list`` queries whatever the range or the number of practitioners
-(practitioners, working hours, closures, time off, rooms, appointments). Everything after is
-integer minutes (``scheduling/free_time.py``): busy time becomes ranges of forbidden starts, each
+How: four ``values_list`` queries whatever the range or the number of practitioners (working
+hours joined with practitioners, closures, rooms, time off united with appointments).
+Everything after is integer minutes (``scheduling/free_time.py``): busy time becomes ranges of forbidden starts, each
 working interval of a local date a bitmap of candidate starts at the step, and a practitioner's
 free starts are that bitmap minus her forbidden starts and those where no room is free.
 Datetimes are made only for the slots returned (``FreeStarts.slots``); the day summary and the
@@ -37,6 +37,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import BigIntegerField, Value
 from django.utils import timezone
 
 from scheduling.free_time import NOTHING, Grid, Ranges, bits_of, forbidden_starts
@@ -104,6 +105,7 @@ class FreeStarts:
         self.blocked = blocked
         self.rooms = rooms or []
         self.zone: ZoneInfo = spa_zone()
+        self._made: dict[int, tuple[dt.datetime, dt.datetime, dt.datetime]] = {}
 
     def on(self, day: dt.date) -> FreeStarts:
         """Only the starts of one local date (the day a client picked)."""
@@ -132,28 +134,56 @@ class FreeStarts:
 
     def slots(self) -> list[Slot]:
         """Every free (start, practitioner), sorted by start then practitioner position."""
-        staff, n, zone = self.staff, len(self.staff) or 1, self.zone
-        fromtimestamp, new = dt.datetime.fromtimestamp, tuple.__new__
-        duration, blocked = self.duration * 60, self.blocked * 60
         found: list[Slot] = []
-        made: dict[int, tuple[dt.datetime, dt.datetime, dt.datetime, tuple[int, ...]]] = {}
         for _day, entries in self.days:
-            codes = [grid.instant(bit) * n + order for order, grid, mask in entries for bit in bits_of(mask)]
-            codes.sort()
-            for code in codes:
-                minute, order = divmod(code, n)
-                shared = made.get(minute)
-                if shared is None:
-                    start = fromtimestamp(minute * 60, tz=zone)
-                    shared = made[minute] = (
-                        start,
-                        fromtimestamp(minute * 60 + duration, tz=zone),
-                        fromtimestamp(minute * 60 + blocked, tz=zone),
-                        tuple(room for room, taken in self.rooms if not taken.contains(minute)),
-                    )
-                pid, name = staff[order]
-                found.append(new(Slot, (shared[0], shared[1], shared[2], pid, name, shared[3])))
+            runs = _runs(entries)
+            if runs is None:
+                found += self._sorted_slots(entries)
+                continue
+            for grid, masks in runs:
+                found += self._grid_slots(grid, masks)
         return found
+
+    def _grid_slots(self, grid: Grid, masks: list[tuple[int, int]]) -> list[Slot]:
+        """The slots of one working interval shared by ``masks`` (order, bitmap): by start
+        (bit), then by practitioner order, without sorting."""
+        staff, new, found = self.staff, tuple.__new__, []
+        union = 0
+        for _order, mask in masks:
+            union |= mask
+        rooms = [(room, grid.mask(taken)) for room, taken in self.rooms]
+        for bit in bits_of(union):
+            start, end, until = self._times(grid.instant(bit))
+            free = tuple(room for room, taken in rooms if not taken >> bit & 1)
+            for order, mask in masks:
+                if mask >> bit & 1:
+                    pid, name = staff[order]
+                    found.append(new(Slot, (start, end, until, pid, name, free)))
+        return found
+
+    def _sorted_slots(self, entries: list[Entry]) -> list[Slot]:
+        """The slots of a day whose working intervals overlap (different hours): sort them."""
+        staff, n, new = self.staff, len(self.staff), tuple.__new__
+        codes = sorted(grid.instant(bit) * n + order for order, grid, mask in entries for bit in bits_of(mask))
+        found = []
+        for code in codes:
+            minute, order = divmod(code, n)
+            free = tuple(room for room, taken in self.rooms if not taken.contains(minute))
+            pid, name = staff[order]
+            found.append(new(Slot, (*self._times(minute), pid, name, free)))
+        return found
+
+    def _times(self, minute: int) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+        """Start, end and end of buffer of a start: one set of datetime objects per instant."""
+        times = self._made.get(minute)
+        if times is None:
+            seconds, zone = minute * 60, self.zone
+            times = self._made[minute] = (
+                dt.datetime.fromtimestamp(seconds, tz=zone),
+                dt.datetime.fromtimestamp(seconds + self.duration * 60, tz=zone),
+                dt.datetime.fromtimestamp(seconds + self.blocked * 60, tz=zone),
+            )
+        return times
 
     def summaries(self, start_date: dt.date, end_date: dt.date) -> list[DaySummary]:
         """Each local date of ``start_date``..``end_date``: distinct free start times and the first."""
@@ -199,6 +229,22 @@ class FreeStarts:
         return f"{self.moment(grid.points[bit]):%H:%M}"
 
 
+def _runs(entries: list[Entry]) -> list[tuple[Grid, list[tuple[int, int]]]] | None:
+    """A day's entries grouped by working interval, in time order; ``None`` when two intervals
+    overlap in time (people with different hours), so their starts must be merged by sorting."""
+    groups: dict[int, tuple[Grid, list[tuple[int, int]]]] = {}
+    for order, grid, mask in entries:
+        group = groups.get(id(grid))
+        if group is None:
+            group = groups[id(grid)] = (grid, [])
+        group[1].append((order, mask))
+    runs = sorted(groups.values(), key=lambda run: run[0].instant(0))
+    for (before, _), (after, _) in zip(runs, runs[1:], strict=False):
+        if before.instant(before.size - 1) >= after.instant(0):
+            return None
+    return runs
+
+
 def _grid(day: dt.date, start_time: dt.time, end_time: dt.time, *, step: int, duration: int) -> Grid:
     """The candidate starts of a working interval: every ``step`` minutes of LOCAL wall-clock
     time from ``start_time``, keeping those whose session (``duration`` minutes) ends by
@@ -232,30 +278,32 @@ def _dates(*, start_date: dt.date, end_date: dt.date, window: Window | None, tod
     return start_date, end_date
 
 
-def _staff(
+def _staff_and_hours(
     *, service: Service, practitioner: Practitioner | int | None, min_depth_mm: Decimal | None
-) -> list[tuple[int, str]]:
-    """Query 1: active practitioners who perform the service (and may needle deep enough)."""
-    people = Practitioner.objects.filter(active=True, services=service)
+) -> tuple[list[tuple[int, str]], dict[tuple[int, int], list[tuple[dt.time, dt.time]]]]:
+    """Query 1: the working intervals of active practitioners who perform the service (and may
+    needle deep enough), with their names in position order. Somebody without working hours
+    offers nothing, so is left out here."""
+    rows = WorkingHours.objects.filter(practitioner__active=True, practitioner__services=service)
     if practitioner is not None:
-        people = people.filter(pk=getattr(practitioner, "pk", practitioner))
+        rows = rows.filter(practitioner_id=getattr(practitioner, "pk", practitioner))
     if min_depth_mm is not None:
-        people = people.filter(max_depth_mm__gte=min_depth_mm)
-    return list(people.order_by("position", "display_name").values_list("id", "display_name"))
-
-
-def _hours(ids: list[int]) -> dict[tuple[int, int], list[tuple[dt.time, dt.time]]]:
-    """Query 2: working intervals by (practitioner, weekday)."""
+        rows = rows.filter(practitioner__max_depth_mm__gte=min_depth_mm)
+    rows = rows.order_by(
+        "practitioner__position", "practitioner__display_name", "practitioner_id", "weekday", "start_time"
+    )
+    staff: dict[int, str] = {}
     hours: dict[tuple[int, int], list[tuple[dt.time, dt.time]]] = defaultdict(list)
-    for pid, weekday, start_time, end_time in WorkingHours.objects.filter(practitioner_id__in=ids).values_list(
-        "practitioner_id", "weekday", "start_time", "end_time"
+    for pid, name, weekday, start_time, end_time in rows.values_list(
+        "practitioner_id", "practitioner__display_name", "weekday", "start_time", "end_time"
     ):
+        staff.setdefault(pid, name)
         hours[pid, weekday].append((start_time, end_time))
-    return hours
+    return list(staff.items()), hours
 
 
 def _closed(start_date: dt.date, end_date: dt.date) -> set[dt.date]:
-    """Query 3: closure dates inside the range."""
+    """Query 2: closure dates inside the range."""
     closed: set[dt.date] = set()
     for first, last in Closure.objects.filter(start_date__lte=end_date, end_date__gte=start_date).values_list(
         "start_date", "end_date"
@@ -282,32 +330,36 @@ def _busy(
     exclude_appointment_id: int | None,
     ignore_appointments: bool,
 ) -> _Busy | None:
-    """Queries 4–6: time off, rooms, appointments (of everybody: rooms are shared), as ranges of
-    forbidden starts in minutes. ``None`` when no room is active."""
+    """Queries 3–4: rooms, then time off and appointments (of everybody: rooms are shared), as
+    ranges of forbidden starts in minutes. ``None`` when no room is active."""
     range_start, range_end = (
         dt.datetime.fromtimestamp(first * 60, tz=dt.UTC),
         dt.datetime.fromtimestamp(last * 60, tz=dt.UTC),
     )
-    person: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for pid, start, end in TimeOff.objects.filter(
-        practitioner_id__in=ids, start__lt=range_end, end__gt=range_start
-    ).values_list("practitioner_id", "start", "end"):
-        person[pid].append((_floor_minute(start), _ceil_minute(end)))
     room_ids = list(Room.objects.filter(active=True).order_by("position", "name").values_list("id", flat=True))
     if not room_ids:
         return None
-    room: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    # One round trip for both: time off (no room) and the active appointments of everybody.
+    rows = (
+        TimeOff.objects.filter(practitioner_id__in=ids, start__lt=range_end, end__gt=range_start)
+        .annotate(no_room=Value(None, output_field=BigIntegerField()))
+        .values_list("practitioner_id", "no_room", "start", "end")
+        .order_by()
+    )
     if not ignore_appointments:
         appointments = Appointment.objects.filter(
             status__in=Appointment.ACTIVE_STATUSES, start__lt=range_end, blocked_until__gt=range_start
         )
         if exclude_appointment_id is not None:
             appointments = appointments.exclude(pk=exclude_appointment_id)
-        for pid, room_id, start, until in appointments.values_list(
-            "practitioner_id", "room_id", "start", "blocked_until"
-        ):
-            interval = (_floor_minute(start), _ceil_minute(until))
-            person[pid].append(interval)
+        held = appointments.values_list("practitioner_id", "room_id", "start", "blocked_until").order_by()
+        rows = rows.union(held, all=True)
+    person: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    room: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for pid, room_id, start, end in rows:
+        interval = (_floor_minute(start), _ceil_minute(end))
+        person[pid].append(interval)
+        if room_id is not None:
             room[room_id].append(interval)
     rooms = [(r, forbidden_starts(room.get(r, ()), blocked)) for r in room_ids]
     no_room = rooms[0][1]
@@ -335,11 +387,10 @@ def free_starts(
     start_date, end_date = _dates(start_date=start_date, end_date=end_date, window=window, today=local_date(now))
     if start_date > end_date or not service.active:
         return FreeStarts()
-    staff = _staff(service=service, practitioner=practitioner, min_depth_mm=min_depth_mm)
+    staff, hours = _staff_and_hours(service=service, practitioner=practitioner, min_depth_mm=min_depth_mm)
     if not staff:
         return FreeStarts()
     ids = [pid for pid, _ in staff]
-    hours = _hours(ids)
     closed = _closed(start_date, end_date)
     duration = service.duration_minutes
     blocked = duration + service.buffer_minutes
