@@ -33,11 +33,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import BigIntegerField, Value
+from django.db.models import BigIntegerField, Func, Value
 from django.utils import timezone
 
 from scheduling.free_time import NOTHING, Grid, Ranges, bits_of, forbidden_starts
@@ -148,17 +148,16 @@ class FreeStarts:
         """The slots of one working interval shared by ``masks`` (order, bitmap): by start
         (bit), then by practitioner order, without sorting."""
         staff, new, found = self.staff, tuple.__new__, []
-        union = 0
-        for _order, mask in masks:
-            union |= mask
+        takers: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for order, mask in masks:  # in practitioner order, so each bit's list is too
+            person = staff[order]
+            for bit in bits_of(mask):
+                takers[bit].append(person)
         rooms = [(room, grid.mask(taken)) for room, taken in self.rooms]
-        for bit in bits_of(union):
+        for bit in sorted(takers):
             start, end, until = self._times(grid.instant(bit))
             free = tuple(room for room, taken in rooms if not taken >> bit & 1)
-            for order, mask in masks:
-                if mask >> bit & 1:
-                    pid, name = staff[order]
-                    found.append(new(Slot, (start, end, until, pid, name, free)))
+            found += [new(Slot, (start, end, until, pid, name, free)) for pid, name in takers[bit]]
         return found
 
     def _sorted_slots(self, entries: list[Entry]) -> list[Slot]:
@@ -315,6 +314,17 @@ def _closed(start_date: dt.date, end_date: dt.date) -> set[dt.date]:
     return closed
 
 
+class _Epoch(Func):
+    """Whole seconds since the Unix epoch of a datetime column (floored), computed by the
+    database: thousands of rows then cost no datetime objects in Python."""
+
+    output_field = BigIntegerField()
+    template = "FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        return self.as_sql(compiler, connection, template="CAST(unixepoch(%(expressions)s) AS INTEGER)", **extra)
+
+
 class _Busy(NamedTuple):
     people: dict[int, Ranges]  # forbidden starts of each practitioner
     rooms: list[tuple[int, Ranges]]  # forbidden starts of each active room, in room order
@@ -342,8 +352,8 @@ def _busy(
     # One round trip for both: time off (no room) and the active appointments of everybody.
     rows = (
         TimeOff.objects.filter(practitioner_id__in=ids, start__lt=range_end, end__gt=range_start)
-        .annotate(no_room=Value(None, output_field=BigIntegerField()))
-        .values_list("practitioner_id", "no_room", "start", "end")
+        .annotate(no_room=Value(None, output_field=BigIntegerField()), s=_Epoch("start"), e=_Epoch("end"))
+        .values_list("practitioner_id", "no_room", "s", "e")
         .order_by()
     )
     if not ignore_appointments:
@@ -352,12 +362,13 @@ def _busy(
         )
         if exclude_appointment_id is not None:
             appointments = appointments.exclude(pk=exclude_appointment_id)
-        held = appointments.values_list("practitioner_id", "room_id", "start", "blocked_until").order_by()
-        rows = rows.union(held, all=True)
+        held = appointments.annotate(s=_Epoch("start"), e=_Epoch("blocked_until"))
+        # (order_by() after the union too: TimeOff's default ordering would otherwise apply.)
+        rows = rows.union(held.values_list("practitioner_id", "room_id", "s", "e").order_by(), all=True).order_by()
     person: dict[int, list[tuple[int, int]]] = defaultdict(list)
     room: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for pid, room_id, start, end in rows:
-        interval = (_floor_minute(start), _ceil_minute(end))
+        interval = (start // 60, -(-end // 60))  # whole seconds to minutes: floor start, ceil end
         person[pid].append(interval)
         if room_id is not None:
             room[room_id].append(interval)
