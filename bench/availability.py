@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import build_spa, figure, p95, setup_django, throwaway_database, timed
+from bench.common import build_spa, figure, machine_load, p95, setup_django, throwaway_database, timed
 
 RUNS = 40
 
@@ -88,6 +88,7 @@ def main() -> int:
         same = len(one_day) == len(queries)
         ok &= figure("availability queries (1 day)", len(one_day), len(queries), fmt="d", exact=True) and same
 
+        print(f"machine: {machine_load()}")
         engine = timed(in_process, RUNS)
         ok &= figure("availability engine, 28 days x 8 practitioners, median", statistics.median(engine), 4, " ms")
         ok &= figure("availability p95 in-process (28 days)", p95(engine), 100, " ms")
@@ -109,6 +110,7 @@ def main() -> int:
         trivial = timed(lambda: client.get("/bench/trivial"), RUNS)
         print(f"info: trivial JSON view median {statistics.median(trivial):.2f} ms, p95 {p95(trivial):.2f} ms")
         api_ok, samples = _api_figures(client, urls, trivial)
+        print(f"machine: {machine_load()}")
         ok &= api_ok
         # SPEC.md's figure: a repeated question within 3x the trivial view (warm, from the cache).
         ok &= figure(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import build_spa, figure, setup_django, throwaway_database, timed
+from bench.common import build_spa, figure, machine_load, setup_django, throwaway_database, timed
 
 RUNS = 15
 DAYS = 168
@@ -26,7 +26,7 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from scheduling.availability import available_slots
+    from scheduling.availability import available_slots, free_starts
 
     with throwaway_database() as database:
         print(f"database: {database}")
@@ -47,7 +47,10 @@ def main() -> int:
             available_slots(service=service, start_date=first, end_date=first)
         print(f"slots offered in the {DAYS} days: {len(slots)}")
         ok = figure(f"availability queries ({DAYS} days, 32 practitioners)", len(queries), len(one_day), fmt="d")
+        print(f"machine: {machine_load()}")
         samples = timed(engine, RUNS)
+        found = timed(lambda: free_starts(service=service, start_date=first, end_date=last), RUNS)
+        print(f"info: of which free starts (bitmaps, no datetimes) median {statistics.median(found):.1f} ms")
         ok &= figure(
             f"availability engine, {DAYS} days x 32 practitioners, median", statistics.median(samples), 80, " ms"
         )

@@ -169,12 +169,14 @@ def build_spa(
             start = local_datetime(day, clock)
             free_staff = list(staff)
             rng.shuffle(free_staff)
+            # Distinct clients in one block: a client is never in two places (exclusion constraint).
+            free_clients = rng.sample(people, len(room_rows))
             for room in room_rows:
                 if rng.random() >= share:
                     continue
                 rows.append(
                     Appointment(
-                        client=rng.choice(people),
+                        client=free_clients.pop(),
                         practitioner=free_staff.pop(),
                         room=room,
                         service=service,
@@ -208,3 +210,21 @@ def build_spa(
         "staff": staff,
         "rooms": room_rows,
     }
+
+
+def machine_load() -> str:
+    """The load average and a pure-Python yardstick (200 list comprehensions of 1,000 ints: best
+    and median), printed beside timings: on a shared machine every figure scales with the median
+    (about 15–20 µs when the machine is idle)."""
+    import time
+
+    samples = []
+    for _ in range(200):
+        started = time.perf_counter()
+        [i for i in range(1000)]  # noqa: B018
+        samples.append(time.perf_counter() - started)
+    load = os.getloadavg()
+    return (
+        f"{os.cpu_count()} CPUs, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}; "
+        f"yardstick best {min(samples) * 1e6:.0f} µs, median {statistics.median(samples) * 1e6:.0f} µs"
+    )

@@ -169,3 +169,19 @@ def test_the_schema_describes_the_summary_and_the_compact_answer(api):
     parameters = {p["name"] for p in schema["paths"]["/api/v1/availability"]["get"]["parameters"]}
     assert "compact" in parameters
     assert "AvailabilityDays" in schema["components"]["schemas"]
+
+
+def test_a_signed_in_clients_summary_and_compact_answer_leave_out_the_days_her_skin_rests(alice, anna, face):
+    """The spacing filter (scheduling.spacing) applies to every availability answer she gets."""
+    book_appointment(client=alice, service=face, start=at(monday(2), 10), booked_by=alice)
+    params = {"service": "microneedling-face", "start": monday().isoformat()}
+    params["end"] = (monday() + dt.timedelta(days=55)).isoformat()
+    public = APIClient()
+    api = APIClient()
+    api.force_authenticate(alice)
+    open_public = {d["date"] for d in days(public, **params).json()["days"] if d["count"]}
+    open_hers = {d["date"] for d in days(api, **params).json()["days"] if d["count"]}
+    resting = {d for d in open_public if abs((dt.date.fromisoformat(d) - monday(2)).days) < 28}
+    assert resting and open_hers == open_public - resting
+    assert set(full(api, **params, compact=1)["dates"]) == open_hers
+    assert set(full(public, **params, compact=1)["dates"]) == open_public
