@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import build_spa, figure, machine_load, setup_django, throwaway_database, timed
+from bench.common import build_spa, figure, machine_load, round_trips, setup_django, throwaway_database, timed
 
 RUNS = 15
 DAYS = 168
@@ -48,6 +48,7 @@ def main() -> int:
         print(f"slots offered in the {DAYS} days: {len(slots)}")
         ok = figure(f"availability queries ({DAYS} days, 32 practitioners)", len(queries), len(one_day), fmt="d")
         print(f"machine: {machine_load()}")
+        print(round_trips())
         samples = timed(engine, RUNS)
         found = timed(lambda: free_starts(service=service, start_date=first, end_date=last), RUNS)
         print(f"info: of which free starts (bitmaps, no datetimes) median {statistics.median(found):.1f} ms")

@@ -37,6 +37,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import BigIntegerField, Func, Value
 from django.utils import timezone
 
@@ -367,7 +368,12 @@ def _busy(
         rows = rows.union(held.values_list("practitioner_id", "room_id", "s", "e").order_by(), all=True).order_by()
     person: dict[int, list[tuple[int, int]]] = defaultdict(list)
     room: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for pid, room_id, start, end in rows:
+    # Plain integers: run the compiled SQL directly, without a converter call per row.
+    sql, params = rows.query.sql_with_params()
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    for pid, room_id, start, end in fetched:
         interval = (start // 60, -(-end // 60))  # whole seconds to minutes: floor start, ceil end
         person[pid].append(interval)
         if room_id is not None:
