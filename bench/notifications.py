@@ -19,12 +19,14 @@ What it does, on a throwaway ``test_…`` database of that server:
    rows are sent, then a new worker is started. Rows the dead worker held stay ``sending``; the
    sweeper at the start of each dispatch task puts them back after the stuck timeout
    (``SPA_OUTBOX_STUCK_AFTER_SECONDS``: 300 s in production, 10 s for this run so it does not
-   wait five minutes). Figures: emails lost (target 0) and emails handed to the backend twice
-   (target 0).
+   wait five minutes). Figures: emails lost (target 0); repeats of emails that were NOT in
+   flight at the kill (target 0); repeats that carry a different ``Message-ID`` from the first
+   copy (target 0). The number of repeats itself is printed beside the number in flight.
 
-A duplicate is possible only if the kill lands between "the backend accepted the email" and
-"the row is marked sent" (``scheduling/dispatch.py`` explains the window); the figure shows
-whether it happened in this run.
+SMTP cannot promise better than at-least-once: a repeat is possible only if the kill lands
+between "the backend accepted the email" and "the row is marked sent" (``scheduling/dispatch.py``
+and docs/notifications.md explain the window), so the honest target is "none lost, and repeats
+only of messages in flight at the kill, each with the same Message-ID" (SPEC.md's invariant).
 """
 
 from __future__ import annotations
@@ -132,14 +134,24 @@ def _make_rows(clients: list, tag: str) -> None:
     )
 
 
-def _deliveries(folder: Path, tag: str) -> Counter:
+def _deliveries(folder: Path, tag: str) -> tuple[Counter, dict[str, set[str]]]:
+    """How often each dedupe key was handed to the backend, and the Message-IDs it went with.
+    Django's file backend writes each email followed by a line of 79 dashes."""
     prefix = f"X-Spa-Notification: bench:{tag}:"
     sends: Counter = Counter()
+    message_ids: dict[str, set[str]] = {}
     for path in folder.iterdir():
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith(prefix):
-                sends[line.split(": ", 1)[1].strip()] += 1
-    return sends
+        for email in path.read_text(encoding="utf-8", errors="replace").split("-" * 79):
+            key = message_id = None
+            for line in email.splitlines():
+                if line.startswith(prefix):
+                    key = line.split(": ", 1)[1].strip()
+                elif line.lower().startswith("message-id:"):
+                    message_id = line.split(":", 1)[1].strip()
+            if key is not None:
+                sends[key] += 1
+                message_ids.setdefault(key, set()).add(message_id or "")
+    return sends, message_ids
 
 
 def _run(*, tag: str, env: dict[str, str], app, workdir: Path, kill: bool) -> dict[str, float]:  # noqa: ANN001
@@ -155,6 +167,7 @@ def _run(*, tag: str, env: dict[str, str], app, workdir: Path, kill: bool) -> di
     for _ in range(CONCURRENCY):
         app.send_task("scheduling.tasks.dispatch_due_notifications")
     killed_at = restarted_at = None
+    in_flight: set[str] = set()
     last_kick = time.monotonic()
     try:
         while True:
@@ -166,8 +179,11 @@ def _run(*, tag: str, env: dict[str, str], app, workdir: Path, kill: bool) -> di
             if kill and killed_at is None and done >= ROWS * KILL_AT_SHARE:
                 worker.kill()
                 killed_at = time.monotonic()
-                in_flight = Notification.objects.filter(status=Notification.Status.SENDING).count()
-                print(f"  SIGKILLed the worker with {done} sent and {in_flight} rows in `sending`", flush=True)
+                # The whole worker is dead: the rows in `sending` now are exactly those in flight.
+                in_flight = set(
+                    Notification.objects.filter(status=Notification.Status.SENDING).values_list("dedupe_key", flat=True)
+                )
+                print(f"  SIGKILLed the worker with {done} sent and {len(in_flight)} rows in `sending`", flush=True)
                 worker = Worker(env, workdir / "worker.log")
                 worker.wait_ready(app)
                 restarted_at = time.monotonic()
@@ -179,11 +195,15 @@ def _run(*, tag: str, env: dict[str, str], app, workdir: Path, kill: bool) -> di
         elapsed = time.monotonic() - kicked_at
     finally:
         worker.stop()
-    sends = _deliveries(mail_dir, tag)
+    sends, message_ids = _deliveries(mail_dir, tag)
+    repeated = {key for key, n in sends.items() if n > 1}
     result = {
         "seconds": elapsed,
         "lost": ROWS - len(sends),
-        "duplicates": sum(n - 1 for n in sends.values() if n > 1),
+        "duplicates": sum(sends[key] - 1 for key in repeated),
+        "in_flight": len(in_flight),
+        "repeated_not_in_flight": len(repeated - in_flight),
+        "repeated_new_message_id": sum(1 for key in repeated if len(message_ids[key]) != 1),
     }
     if killed_at is not None:
         result["after_restart"] = time.monotonic() - (restarted_at or killed_at)
@@ -242,7 +262,19 @@ def main() -> int:
             f"{killed['after_restart']:.1f} s after the restart (stuck timeout {STUCK_AFTER_SECONDS} s)"
         )
         ok &= figure("notifications: lost after SIGKILL and restart", killed["lost"], 0, fmt="d")
-        ok &= figure("notifications: sent twice after SIGKILL and restart", killed["duplicates"], 0, fmt="d")
+        print(
+            f"  repeats after the kill: {killed['duplicates']} "
+            f"(at most the {killed['in_flight']} in flight at the kill; SMTP is at-least-once)"
+        )
+        ok &= figure(
+            "notifications: repeats after SIGKILL not in flight at the kill",
+            killed["repeated_not_in_flight"],
+            0,
+            fmt="d",
+        )
+        ok &= figure(
+            "notifications: repeats after SIGKILL with a new Message-ID", killed["repeated_new_message_id"], 0, fmt="d"
+        )
         app.control.purge()
     return 0 if ok else 1
 

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ["availability.py", "booking_race.py", "notifications.py", "queries.py"]
+SCRIPTS = ["availability.py", "availability_scale.py", "booking_race.py", "notifications.py", "queries.py"]
 
 
 def _listening(port: int) -> bool:

@@ -18,25 +18,31 @@ The rules:
 - Only active practitioners who perform the service; ``min_depth_mm`` keeps only those allowed to
   needle that deep (a plan's depth range starts there); ``window`` keeps only its local dates.
 
-Cost: six queries whatever the range or the number of practitioners (practitioners, working
-hours, closures, time off, rooms, appointments); slots are assembled in memory on sorted,
-merged busy intervals held as integer epoch seconds (bisect per candidate).
+How: four ``values_list`` queries whatever the range or the number of practitioners (working
+hours joined with practitioners, closures, rooms, time off united with appointments:
+``scheduling/schedule_reads.py``).
+Everything after is integer minutes (``scheduling/free_time.py``): busy time becomes ranges of forbidden starts, each
+working interval of a local date a bitmap of candidate starts at the step, and a practitioner's
+free starts are that bitmap minus her forbidden starts and those where no room is free.
+Datetimes are made only for the slots returned (``FreeStarts.slots``); the day summary and the
+compact answer never make them for each start. Working hours are whole minutes (HH:MM).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable
 from decimal import Decimal
-from operator import itemgetter
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 
-from scheduling.models import Appointment, Closure, Practitioner, Room, TimeOff, WorkingHours
+from scheduling.free_time import NOTHING, Grid, Ranges, bits_of
+from scheduling.models import Practitioner
+from scheduling.schedule_reads import Busy, busy_ranges, closed_dates, staff_and_hours
 from scheduling.windows import Window
 from spa.lib.time import local_date, local_datetime, spa_zone
 from treatments.models import Service
@@ -57,51 +63,307 @@ class Slot(NamedTuple):
         return self.start.date()
 
 
-class _Busy:
-    """Sorted, merged half-open intervals [s, e) in epoch seconds, with an O(log n) overlap test."""
+class DaySummary(NamedTuple):
+    """One local date of the day strip: how many distinct start times are free, and the first."""
 
-    __slots__ = ("ends", "starts")
+    date: dt.date
+    count: int
+    first: dt.datetime | None
 
-    def __init__(self, intervals: Iterable[tuple[int, int]]) -> None:
-        merged: list[list[int]] = []
-        for s, e in sorted(intervals):
-            if merged and s <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], e)
+
+# One practitioner's free starts in one working interval: (practitioner order, grid, bitmap).
+Entry = tuple[int, Grid, int]
+_CLOCK = [f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * 60)]
+
+
+def _floor_minute(moment: dt.datetime) -> int:
+    return int(moment.timestamp()) // 60
+
+
+def _ceil_minute(moment: dt.datetime) -> int:
+    return -(-int(moment.timestamp()) // 60)
+
+
+class FreeStarts:
+    """The free starts of one question, by local date and practitioner, before any datetime.
+
+    ``days`` lists ``(date, entries)`` in date order, each entry ``(order, grid, bitmap)``
+    with ``order`` an index into ``staff`` (position order).
+    """
+
+    def __init__(
+        self,
+        *,
+        staff: list[tuple[int, str]] | None = None,
+        days: list[tuple[dt.date, list[Entry]]] | None = None,
+        duration: int = 0,
+        blocked: int = 0,
+        rooms: list[tuple[int, Ranges]] | None = None,
+    ) -> None:
+        self.staff = staff or []
+        self.days = days or []
+        self.duration = duration
+        self.blocked = blocked
+        self.rooms = rooms or []
+        self.zone: ZoneInfo = spa_zone()
+        self._made: dict[int, tuple[dt.datetime, dt.datetime, dt.datetime]] = {}
+
+    def on(self, day: dt.date) -> FreeStarts:
+        """Only the starts of one local date (the day a client picked)."""
+        days = [(d, entries) for d, entries in self.days if d == day]
+        return FreeStarts(staff=self.staff, days=days, duration=self.duration, blocked=self.blocked, rooms=self.rooms)
+
+    def keep(self, suits: Callable[[Slot], bool]) -> FreeStarts:
+        """Only the starts whose slot ``suits``: a rule applied on top of the engine, such as a
+        signed-in client's own spacing and diary (``scheduling.spacing.personal_filter``)."""
+        days = []
+        for day, entries in self.days:
+            kept = []
+            for order, grid, mask in entries:
+                pid, name = self.staff[order]
+                for bit in bits_of(mask):
+                    if not suits(Slot(*self._times(grid.instant(bit)), pid, name)):
+                        mask &= ~(1 << bit)
+                if mask:
+                    kept.append((order, grid, mask))
+            if kept:
+                days.append((day, kept))
+        return FreeStarts(staff=self.staff, days=days, duration=self.duration, blocked=self.blocked, rooms=self.rooms)
+
+    def moment(self, minute: int) -> dt.datetime:
+        return dt.datetime.fromtimestamp(minute * 60, tz=self.zone)
+
+    def slots(self) -> list[Slot]:
+        """Every free (start, practitioner), sorted by start then practitioner position."""
+        found: list[Slot] = []
+        for _day, entries in self.days:
+            runs = _runs(entries)
+            if runs is None:
+                found += self._sorted_slots(entries)
+                continue
+            for grid, masks in runs:
+                found += self._grid_slots(grid, masks)
+        return found
+
+    def _grid_slots(self, grid: Grid, masks: list[tuple[int, int]]) -> list[Slot]:
+        """The slots of one working interval shared by ``masks`` (order, bitmap): by start
+        (bit), then by practitioner order, without sorting."""
+        staff, new, found = self.staff, tuple.__new__, []
+        takers: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for order, mask in masks:  # in practitioner order, so each bit's list is too
+            person = staff[order]
+            for bit in bits_of(mask):
+                takers[bit].append(person)
+        rooms = [(room, grid.mask(taken)) for room, taken in self.rooms]
+        for bit in sorted(takers):
+            start, end, until = self._times(grid.instant(bit))
+            free = tuple(room for room, taken in rooms if not taken >> bit & 1)
+            found += [new(Slot, (start, end, until, pid, name, free)) for pid, name in takers[bit]]
+        return found
+
+    def _sorted_slots(self, entries: list[Entry]) -> list[Slot]:
+        """The slots of a day whose working intervals overlap (different hours): sort them."""
+        staff, n, new = self.staff, len(self.staff), tuple.__new__
+        codes = sorted(grid.instant(bit) * n + order for order, grid, mask in entries for bit in bits_of(mask))
+        found = []
+        for code in codes:
+            minute, order = divmod(code, n)
+            free = tuple(room for room, taken in self.rooms if not taken.contains(minute))
+            pid, name = staff[order]
+            found.append(new(Slot, (*self._times(minute), pid, name, free)))
+        return found
+
+    def _times(self, minute: int) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+        """Start, end and end of buffer of a start: one set of datetime objects per instant."""
+        times = self._made.get(minute)
+        if times is None:
+            seconds, zone = minute * 60, self.zone
+            times = self._made[minute] = (
+                dt.datetime.fromtimestamp(seconds, tz=zone),
+                dt.datetime.fromtimestamp(seconds + self.duration * 60, tz=zone),
+                dt.datetime.fromtimestamp(seconds + self.blocked * 60, tz=zone),
+            )
+        return times
+
+    def summaries(self, start_date: dt.date, end_date: dt.date) -> list[DaySummary]:
+        """Each local date of ``start_date``..``end_date``: distinct free start times and the first."""
+        known: dict[dt.date, tuple[int, int]] = {}
+        for day, entries in self.days:
+            grids: dict[int, tuple[Grid, int]] = {}
+            for _order, grid, mask in entries:
+                seen = grids.get(id(grid))
+                grids[id(grid)] = (grid, mask | seen[1] if seen else mask)
+            if len(grids) == 1:
+                ((grid, mask),) = grids.values()
+                known[day] = (mask.bit_count(), grid.instant((mask & -mask).bit_length() - 1))
             else:
-                merged.append([s, e])
-        self.starts = [s for s, _ in merged]
-        self.ends = [e for _, e in merged]
+                instants = {grid.instant(bit) for grid, mask in grids.values() for bit in bits_of(mask)}
+                known[day] = (len(instants), min(instants))
+        summaries = []
+        for n in range((end_date - start_date).days + 1):
+            day = start_date + dt.timedelta(days=n)
+            count, first = known.get(day, (0, None))
+            summaries.append(DaySummary(day, count, self.moment(first) if first is not None else None))
+        return summaries
 
-    def overlaps(self, s: int, e: int) -> bool:
-        # The first interval ending after s is the only candidate: ends are sorted after merging.
-        i = bisect_right(self.ends, s)
-        return i < len(self.starts) and self.starts[i] < e
+    def clock_times(self) -> list[tuple[dt.date, list[tuple[int, list[str]]]]]:
+        """Local ``HH:MM`` starts by date, then by practitioner id in position order."""
+        result = []
+        for day, entries in self.days:
+            by_order: dict[int, list[str]] = {}
+            spans: dict[int, int] = defaultdict(int)
+            for order, grid, mask in entries:
+                by_order.setdefault(order, []).extend(self._clock(grid, bit) for bit in bits_of(mask))
+                spans[order] += 1
+            people = []
+            for order in sorted(by_order):
+                times = by_order[order]
+                # Two working intervals of one person may overlap: each time once, in order.
+                people.append((self.staff[order][0], sorted(set(times)) if spans[order] > 1 else times))
+            result.append((day, people))
+        return result
+
+    def _clock(self, grid: Grid, bit: int) -> str:
+        if grid.points is None:
+            return _CLOCK[grid.clock0 + bit * grid.step]
+        return f"{self.moment(grid.points[bit]):%H:%M}"
 
 
-_FREE = _Busy(())
+def _runs(entries: list[Entry]) -> list[tuple[Grid, list[tuple[int, int]]]] | None:
+    """A day's entries grouped by working interval, in time order; ``None`` when two intervals
+    overlap in time (people with different hours), so their starts must be merged by sorting."""
+    groups: dict[int, tuple[Grid, list[tuple[int, int]]]] = {}
+    for order, grid, mask in entries:
+        group = groups.get(id(grid))
+        if group is None:
+            group = groups[id(grid)] = (grid, [])
+        group[1].append((order, mask))
+    runs = sorted(groups.values(), key=lambda run: run[0].instant(0))
+    for (before, _), (after, _) in zip(runs, runs[1:], strict=False):
+        if before.instant(before.size - 1) >= after.instant(0):
+            return None
+    return runs
 
 
-def _ts(moment: dt.datetime) -> int:
-    return int(moment.timestamp())
-
-
-def _candidates(day: dt.date, start_time: dt.time, end_time: dt.time, *, step_minutes: int, duration: int) -> list[int]:
-    """Epoch seconds of the starts of a working interval: every ``step_minutes`` of LOCAL
-    wall-clock time from ``start_time``, keeping those whose session (``duration`` seconds)
-    ends by ``end_time``."""
+def _grid(day: dt.date, start_time: dt.time, end_time: dt.time, *, step: int, duration: int) -> Grid:
+    """The candidate starts of a working interval: every ``step`` minutes of LOCAL wall-clock
+    time from ``start_time``, keeping those whose session (``duration`` minutes) ends by
+    ``end_time``."""
     first = local_datetime(day, start_time)
     last = local_datetime(day, end_time)
-    end = _ts(last)
+    end = _floor_minute(last)
     if first.utcoffset() == last.utcoffset():
         # No daylight-saving change inside the interval (the usual case): plain arithmetic.
-        base, step = _ts(first), step_minutes * 60
-        return list(range(base, end - duration + 1, step))
+        base = _floor_minute(first)
+        size = max(0, (end - duration - base) // step + 1)
+        return Grid(base=base, step=step, size=size, clock0=first.hour * 60 + first.minute)
     # A change inside the interval: convert each wall-clock time on its own.
     begin = start_time.hour * 60 + start_time.minute
     stop = end_time.hour * 60 + end_time.minute
-    starts = (_ts(local_datetime(day, dt.time(m // 60, m % 60))) for m in range(begin, stop, step_minutes))
+    instants = (_floor_minute(local_datetime(day, dt.time(m // 60, m % 60))) for m in range(begin, stop, step))
     # Times in the spring-forward gap are normalised to the instant after it: drop duplicates.
-    return sorted({s for s in starts if s + duration <= end})
+    points = sorted({p for p in instants if p + duration <= end})
+    return Grid(base=points[0] if points else 0, step=step, size=len(points), clock0=0, points=points)
+
+
+def _dates(*, start_date: dt.date, end_date: dt.date, window: Window | None, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The asked dates narrowed to the window, today and the horizon (may come out empty)."""
+    if window is not None:
+        if window.start is not None:
+            start_date = max(start_date, window.start)
+        if window.end is not None:
+            end_date = min(end_date, window.end)
+    start_date = max(start_date, today)
+    end_date = min(end_date, today + dt.timedelta(days=settings.SPA_HORIZON_DAYS))
+    return start_date, end_date
+
+
+def free_starts(
+    *,
+    service: Service,
+    start_date: dt.date,
+    end_date: dt.date,
+    practitioner: Practitioner | int | None = None,
+    window: Window | None = None,
+    min_depth_mm: Decimal | None = None,
+    now: dt.datetime | None = None,
+    enforce_notice: bool = True,
+    exclude_appointment_id: int | None = None,
+    ignore_appointments: bool = False,
+) -> FreeStarts:
+    """The free starts of ``service`` on the local dates ``start_date``..``end_date`` (both
+    included), as bitmaps by date and practitioner; ``available_slots`` makes them slots."""
+    now = now or timezone.now()
+    start_date, end_date = _dates(start_date=start_date, end_date=end_date, window=window, today=local_date(now))
+    if start_date > end_date or not service.active:
+        return FreeStarts()
+    staff, hours = staff_and_hours(service=service, practitioner=practitioner, min_depth_mm=min_depth_mm)
+    if not staff:
+        return FreeStarts()
+    ids = [pid for pid, _ in staff]
+    closed = closed_dates(start_date, end_date)
+    duration = service.duration_minutes
+    blocked = duration + service.buffer_minutes
+    # The last day's buffer may run past midnight: read far enough to see what it would hit.
+    first = _floor_minute(local_datetime(start_date, dt.time.min))
+    last = _floor_minute(local_datetime(end_date + dt.timedelta(days=1), dt.time.min)) + blocked
+    busy = busy_ranges(
+        ids=ids,
+        first=first,
+        last=last,
+        blocked=blocked,
+        exclude_appointment_id=exclude_appointment_id,
+        ignore_appointments=ignore_appointments,
+    )
+    if busy is None:
+        return FreeStarts()
+    notice = dt.timedelta(hours=settings.SPA_MIN_NOTICE_HOURS) if enforce_notice else dt.timedelta()
+    days = [start_date + dt.timedelta(days=n) for n in range((end_date - start_date).days + 1)]
+    found = _assemble(
+        days=[day for day in days if day not in closed],
+        staff=staff,
+        hours=hours,
+        busy=busy,
+        earliest=_ceil_minute(now + notice),
+        duration=duration,
+    )
+    return FreeStarts(staff=staff, days=found, duration=duration, blocked=blocked, rooms=busy.rooms)
+
+
+def _assemble(
+    *,
+    days: list[dt.date],
+    staff: list[tuple[int, str]],
+    hours: dict[tuple[int, int], list[tuple[dt.time, dt.time]]],
+    busy: Busy,
+    earliest: int,
+    duration: int,
+) -> list[tuple[dt.date, list[Entry]]]:
+    """Each practitioner-day's free starts: the interval's candidates that are late enough and
+    have a free room (computed once per interval, shared by everybody with the same hours),
+    minus her own forbidden starts."""
+    step = settings.SPA_SLOT_STEP_MINUTES
+    found: list[tuple[dt.date, list[Entry]]] = []
+    for day in days:
+        weekday = day.weekday()
+        shared: dict[tuple[dt.time, dt.time], tuple[Grid, int]] = {}
+        entries: list[Entry] = []
+        for order, (pid, _name) in enumerate(staff):
+            mine = busy.people.get(pid, NOTHING)
+            for span in hours.get((pid, weekday), ()):
+                opened = shared.get(span)
+                if opened is None:
+                    grid = _grid(day, *span, step=step, duration=duration)
+                    late = grid.full ^ ((1 << grid.from_bit(earliest)) - 1)
+                    opened = shared[span] = (grid, late & ~grid.mask(busy.no_room))
+                grid, bits = opened
+                if bits and mine.starts:
+                    bits &= ~grid.mask(mine)
+                if bits:
+                    entries.append((order, grid, bits))
+        if entries:
+            found.append((day, entries))
+    return found
 
 
 def available_slots(
@@ -124,129 +386,45 @@ def available_slots(
     ``ignore_appointments`` computes what would be offered on an empty book (to tell a slot just
     taken from one never offered).
     """
-    now = now or timezone.now()
-    zone = spa_zone()
-    today = local_date(now)
-    if window is not None:
-        if window.start is not None:
-            start_date = max(start_date, window.start)
-        if window.end is not None:
-            end_date = min(end_date, window.end)
-    start_date = max(start_date, today)
-    end_date = min(end_date, today + dt.timedelta(days=settings.SPA_HORIZON_DAYS))
-    if start_date > end_date or not service.active:
-        return []
+    return free_starts(
+        service=service,
+        start_date=start_date,
+        end_date=end_date,
+        practitioner=practitioner,
+        window=window,
+        min_depth_mm=min_depth_mm,
+        now=now,
+        enforce_notice=enforce_notice,
+        exclude_appointment_id=exclude_appointment_id,
+        ignore_appointments=ignore_appointments,
+    ).slots()
 
-    earliest = _ts(now + dt.timedelta(hours=settings.SPA_MIN_NOTICE_HOURS)) if enforce_notice else _ts(now)
-    duration = service.duration_minutes * 60
-    blocked = (service.duration_minutes + service.buffer_minutes) * 60
-    step = settings.SPA_SLOT_STEP_MINUTES
-    range_start = local_datetime(start_date, dt.time.min)
-    # The last day's buffer may run past midnight: read far enough to see what it would hit.
-    range_end = local_datetime(end_date + dt.timedelta(days=1), dt.time.min) + dt.timedelta(seconds=blocked)
 
-    # 1. Practitioners who perform the service (and may needle deep enough).
-    people = Practitioner.objects.filter(active=True, services=service)
-    if practitioner is not None:
-        people = people.filter(pk=getattr(practitioner, "pk", practitioner))
-    if min_depth_mm is not None:
-        people = people.filter(max_depth_mm__gte=min_depth_mm)
-    staff = list(people.order_by("position", "display_name").values_list("id", "display_name"))
-    if not staff:
-        return []
-    ids = [pk for pk, _ in staff]
-
-    # 2. Working hours by practitioner and weekday.
-    hours: dict[tuple[int, int], list[tuple[dt.time, dt.time]]] = defaultdict(list)
-    for pid, weekday, start_time, end_time in WorkingHours.objects.filter(practitioner_id__in=ids).values_list(
-        "practitioner_id", "weekday", "start_time", "end_time"
-    ):
-        hours[pid, weekday].append((start_time, end_time))
-
-    # 3. Closure dates.
-    closed: set[dt.date] = set()
-    for first, last in Closure.objects.filter(start_date__lte=end_date, end_date__gte=start_date).values_list(
-        "start_date", "end_date"
-    ):
-        day = max(first, start_date)
-        while day <= min(last, end_date):
-            closed.add(day)
-            day += dt.timedelta(days=1)
-
-    # 4. Time off, 5. rooms, 6. appointments (all practitioners: rooms are shared).
-    busy_people: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for pid, start, end in TimeOff.objects.filter(
-        practitioner_id__in=ids, start__lt=range_end, end__gt=range_start
-    ).values_list("practitioner_id", "start", "end"):
-        busy_people[pid].append((_ts(start), _ts(end)))
-    room_ids = list(Room.objects.filter(active=True).order_by("position", "name").values_list("id", flat=True))
-    if not room_ids:
-        return []
-    busy_rooms: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    if not ignore_appointments:
-        appointments = Appointment.objects.filter(
-            status__in=Appointment.ACTIVE_STATUSES, start__lt=range_end, blocked_until__gt=range_start
-        )
-        if exclude_appointment_id is not None:
-            appointments = appointments.exclude(pk=exclude_appointment_id)
-        for pid, room_id, start, until in appointments.values_list(
-            "practitioner_id", "room_id", "start", "blocked_until"
-        ):
-            interval = (_ts(start), _ts(until))
-            busy_people[pid].append(interval)
-            busy_rooms[room_id].append(interval)
-    people_busy = {pid: _Busy(busy_people.get(pid, ())) for pid in ids}
-    rooms_busy = [(room_id, _Busy(busy_rooms.get(room_id, ()))) for room_id in room_ids]
-
-    found: list[tuple[int, int, Slot]] = []
-    days = [start_date + dt.timedelta(days=n) for n in range((end_date - start_date).days + 1)]
-    # Shared by all practitioners (the same hours give the same instants): candidate starts per
-    # working interval, free rooms per start, and the aware datetimes of each start.
-    candidates: dict[tuple[dt.date, dt.time, dt.time], list[int]] = {}
-    free_rooms: dict[int, tuple[int, ...]] = {}
-    instants: dict[int, tuple[dt.datetime, dt.datetime, dt.datetime]] = {}
-    fromtimestamp = dt.datetime.fromtimestamp
-
-    for order, (pid, name) in enumerate(staff):
-        mine = people_busy[pid]
-        busy_starts, busy_ends, count = mine.starts, mine.ends, len(mine.ends)
-        for day in days:
-            if day in closed:
-                continue
-            for start_time, end_time in hours.get((pid, day.weekday()), ()):
-                key = (day, start_time, end_time)
-                starts = candidates.get(key)
-                if starts is None:
-                    starts = candidates[key] = _candidates(
-                        day, start_time, end_time, step_minutes=step, duration=duration
-                    )
-                if not starts:
-                    continue
-                # Starts only grow: walk the practitioner's sorted busy intervals alongside them.
-                i = bisect_right(busy_ends, starts[0])
-                for s in starts:
-                    if s < earliest:
-                        continue
-                    while i < count and busy_ends[i] <= s:
-                        i += 1
-                    b = s + blocked
-                    if i < count and busy_starts[i] < b:
-                        continue
-                    free = free_rooms.get(s)
-                    if free is None:
-                        free = free_rooms[s] = tuple(r for r, busy in rooms_busy if not busy.overlaps(s, b))
-                    if not free:
-                        continue
-                    times = instants.get(s)
-                    if times is None:
-                        times = instants[s] = (
-                            fromtimestamp(s, tz=zone),
-                            fromtimestamp(s + duration, tz=zone),
-                            fromtimestamp(b, tz=zone),
-                        )
-                    found.append((s, order, Slot(*times, pid, name, free)))
-    found.sort(key=itemgetter(0, 1))
-    return [slot for _, _, slot in found]
+def available_days(
+    *,
+    service: Service,
+    start_date: dt.date,
+    end_date: dt.date,
+    practitioner: Practitioner | int | None = None,
+    window: Window | None = None,
+    min_depth_mm: Decimal | None = None,
+    now: dt.datetime | None = None,
+    exclude_appointment_id: int | None = None,
+) -> list[DaySummary]:
+    """Each local date of ``start_date``..``end_date``: the number of distinct free start times
+    (any practitioner, or ``practitioner``'s) and the first one; the same rules as
+    ``available_slots``, without making a datetime per slot."""
+    found = free_starts(
+        service=service,
+        start_date=start_date,
+        end_date=end_date,
+        practitioner=practitioner,
+        window=window,
+        min_depth_mm=min_depth_mm,
+        now=now,
+        exclude_appointment_id=exclude_appointment_id,
+    )
+    return found.summaries(start_date, end_date)
 
 
 def slots_at(

@@ -120,6 +120,7 @@ EXPECTED: dict[str, tuple[str | None, dict[str, str]]] = {
     "api-my-delete": (None, API_POST),
     "api-client-clearance": ("client", API_STAFF_POST),
     "api-availability": (None, API_ANYONE),
+    "api-availability-days": (None, API_ANYONE),
     "api-appointments": (None, API_CLIENT),
     "api-appointment": ("appointment", API_OWN_OR_STAFF),
     "api-appointment-cancel": ("appointment", API_POST),
@@ -222,6 +223,7 @@ def world(alice, bob, anna, owner):  # noqa: ANN001, ANN201
 QUERIES = {
     "api-recommendation": "?concern=deep_acne_scars&area=cheeks",
     "api-availability": "?service=microneedling-face&start={today}&end={today}",
+    "api-availability-days": "?service=microneedling-face&start={today}&end={today}",
 }
 
 

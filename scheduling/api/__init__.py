@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from scheduling.api import booking, notifications, plans, staff
+from scheduling.api import availability, booking, notifications, plans, staff
 
-urlpatterns = [*booking.urlpatterns, *staff.urlpatterns, *plans.urlpatterns, *notifications.urlpatterns]
+urlpatterns = [
+    *availability.urlpatterns,
+    *booking.urlpatterns,
+    *staff.urlpatterns,
+    *plans.urlpatterns,
+    *notifications.urlpatterns,
+]

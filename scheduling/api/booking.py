@@ -1,4 +1,4 @@
-"""Booking API: availability, appointments (book, list, detail), cancel and reschedule.
+"""Booking API: appointments (book, list, detail), cancel and reschedule (availability: ``availability.py``).
 
 Thin views: parse with a serializer, fetch with an access-scoped selector (another client's
 appointment is a 404), call one service; ``SchedulingError`` becomes 400/403/409 in the one
@@ -7,39 +7,25 @@ exception handler (``spa.api``). Times are ISO 8601 in the spa's local time with
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.http import HttpResponse
 from django.urls import path
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
-from scheduling.answer_cache import answer_key, cached_answer, remember_answer
-from scheduling.availability import Slot, available_slots
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
-from scheduling.errors import SchedulingError
-from scheduling.fit import course_depth
 from scheduling.idempotency import Answer, run_once
 from scheduling.models import Appointment, Practitioner
-from scheduling.plans import check_plan_bookable
 from scheduling.selectors import appointments_for_user, get_appointment_for_user, get_plan_for_client
-from scheduling.spacing import personal_filter
-from scheduling.windows import next_window
 from spa.lib.time import local_day_bounds
 from treatments.models import Service
-
-MAX_RANGE_DAYS = 62
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -76,168 +62,6 @@ def idempotent(request: Request, run: Callable[[], Response]) -> Response:
 class PractitionerRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-
-
-class SlotSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-    practitioner = PractitionerRefSerializer()
-
-
-class AvailabilitySerializer(serializers.Serializer):
-    timezone = serializers.CharField()
-    slots = SlotSerializer(many=True)
-
-
-class AvailabilityQuery(serializers.Serializer):
-    service = serializers.SlugField(required=False, help_text="Service slug; defaults to the plan's service.")
-    start = serializers.DateField(help_text="First local date (included).")
-    end = serializers.DateField(help_text="Last local date (included).")
-    practitioner = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
-    plan = serializers.IntegerField(
-        required=False, min_value=1, max_value=2**31 - 1, help_text="Only this plan's next window."
-    )
-    client = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=2**31 - 1,
-        help_text="Staff: only times this client may book (her spacing and diary). A signed-in client always.",
-    )
-
-    def validate_service(self, value: str) -> Service:
-        service = Service.objects.filter(slug=value, active=True).first()
-        if service is None:
-            raise serializers.ValidationError("Unknown service.")
-        return service
-
-    def validate_practitioner(self, value: int) -> Practitioner:
-        practitioner = Practitioner.objects.filter(pk=value, active=True).first()
-        if practitioner is None:
-            raise serializers.ValidationError("Unknown practitioner.")
-        return practitioner
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": ["The end date is before the start date."]})
-        if (attrs["end"] - attrs["start"]).days + 1 > MAX_RANGE_DAYS:
-            raise serializers.ValidationError({"end": [f"Ask for at most {MAX_RANGE_DAYS} days at a time."]})
-        if "service" not in attrs and "plan" not in attrs:
-            raise serializers.ValidationError({"service": ["This field is required."]})
-        return attrs
-
-
-class AvailabilityView(APIView):
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        summary="Free slots of a service between two local dates (both included)",
-        parameters=[AvailabilityQuery],
-        responses=AvailabilitySerializer,
-    )
-    def get(self, request: Request) -> HttpResponse:
-        now = timezone.now()
-        personal = request.user.is_authenticated and (not request.user.is_staff or "client" in request.query_params)
-        # A public question (no plan) is answered from the cache by its raw parameters before any
-        # validation or query: the same text at the same schedule version gets the same answer.
-        raw_key = None
-        if "plan" not in request.query_params and not personal:
-            raw = tuple(request.query_params.get(name) for name in ("service", "start", "end", "practitioner"))
-            raw_key = answer_key(("raw", *raw), now=now)
-            body = cached_answer(raw_key)
-            if body is not None:
-                return HttpResponse(body, content_type="application/json")
-        query = AvailabilityQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        plan, window, min_depth = None, None, None
-        service = data.get("service")
-        if "plan" in data:
-            # Only its owner (or staff) may ask about a plan; anybody else gets a 404.
-            plan = get_plan_for_client(request.user, data["plan"])
-            window = next_window(plan)
-            if window is None:
-                check_plan_bookable(plan)
-                raise SchedulingError("plan_complete", field="plan")
-            min_depth = course_depth(plan)  # practitioners who can finish the course
-            service = service or plan.service
-
-        def find() -> list[Slot]:
-            return available_slots(
-                service=service,
-                start_date=data["start"],
-                end_date=data["end"],
-                practitioner=data.get("practitioner"),
-                window=window,
-                min_depth_mm=min_depth,
-                now=now,
-            )
-
-        if personal:
-            client_id = _asked_for(request, data)
-            suits = personal_filter(
-                client_id=client_id, service=service, plan=plan, session_number=window.number if window else None
-            )
-            slots = [slot for slot in find() if suits(slot)]
-            return HttpResponse(_availability_json(slots), content_type="application/json")
-        parts = (
-            service.pk,
-            data["start"],
-            data["end"],
-            data["practitioner"].pk if data.get("practitioner") else None,
-            (window.start, window.end) if window else None,
-            min_depth,
-        )
-        key = answer_key(parts, now=now)
-        body = cached_answer(key)
-        if body is None:
-            body = _availability_json(find())
-            remember_answer(key, body)
-        if raw_key:
-            remember_answer(raw_key, body)
-        return HttpResponse(body, content_type="application/json")
-
-
-def _asked_for(request: Request, data: dict[str, Any]) -> int:
-    """The client whose spacing and diary shape the answer: herself, or staff's ``client``."""
-    if not request.user.is_staff:
-        if data.get("client") not in (None, request.user.pk):
-            raise serializers.ValidationError({"client": ["Only staff ask for another client."]})
-        return request.user.pk
-    if not get_user_model().objects.filter(pk=data["client"], is_active=True).exists():
-        raise serializers.ValidationError({"client": ["Unknown client."]})
-    return data["client"]
-
-
-def _availability_json(slots: list[Slot]) -> bytes:
-    return json.dumps(_availability_body(slots), separators=(",", ":")).encode()
-
-
-def _availability_body(slots: list[Slot]) -> dict[str, Any]:
-    # Plain dicts, not a serializer: thousands of slots for a month, each instant formatted
-    # once. The engine shares one datetime object per instant between practitioners, so
-    # the cache is keyed by identity (hashing an aware datetime asks its zone each time).
-    text: dict[int, str] = {}
-
-    def iso(moment: dt.datetime) -> str:
-        value = text.get(id(moment))
-        if value is None:
-            value = text[id(moment)] = moment.isoformat()
-        return value
-
-    people: dict[int, dict[str, Any]] = {}
-    return {
-        "timezone": settings.TIME_ZONE,
-        "slots": [
-            {
-                "start": iso(s.start),
-                "end": iso(s.end),
-                "practitioner": people.setdefault(
-                    s.practitioner_id, {"id": s.practitioner_id, "name": s.practitioner_name}
-                ),
-            }
-            for s in slots
-        ],
-    }
 
 
 class AppointmentSerializer(serializers.ModelSerializer):
@@ -431,7 +255,6 @@ class AppointmentRescheduleView(_BookingThrottleMixin, APIView):
 
 
 urlpatterns = [
-    path("availability", AvailabilityView.as_view(), name="api-availability"),
     path("appointments", AppointmentListView.as_view(), name="api-appointments"),
     path("appointments/<int:pk>", AppointmentDetailView.as_view(), name="api-appointment"),
     path("appointments/<int:pk>/cancel", AppointmentCancelView.as_view(), name="api-appointment-cancel"),

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clients.screening import Screening, screening_status
-from scheduling.availability import Slot, available_slots
+from scheduling.availability import Slot, available_slots, free_starts
 from scheduling.booking import (
     book_appointment,
     cancel_appointment,
@@ -111,8 +111,9 @@ def picker_context(
     moving: Appointment | None = None,
     client_id: int | None = None,
 ) -> dict[str, Any]:
-    """The day picker: PICKER_DAYS days with their number of free times, and the chosen day's
-    slots ("anyone": one per time, the first free practitioner). One availability call.
+    """The day picker: PICKER_DAYS days with their number of free times (the day summary), and
+    the chosen day's slots ("anyone": one per time, the first free practitioner). One
+    availability call.
 
     With ``client_id``, only times that client may book: none on a day her skin needs rest
     from another needling of the area, none while she is booked elsewhere (scheduling.spacing).
@@ -130,7 +131,8 @@ def picker_context(
     # Pages of PICKER_DAYS days from today, so links are stable.
     first = today + dt.timedelta(days=((day - today).days // PICKER_DAYS) * PICKER_DAYS)
     last = first + dt.timedelta(days=PICKER_DAYS - 1)
-    slots = available_slots(
+    # One engine call: the strip's counts from the day summary, datetimes only for the chosen day.
+    found = free_starts(
         service=service,
         start_date=first,
         end_date=last,
@@ -147,15 +149,13 @@ def picker_context(
             session_number=moving.session_number if moving is not None else (window.number if window else None),
             exclude_appointment_id=exclude_appointment_id,
         )
-        slots = [slot for slot in slots if suits(slot)]
-    by_day: dict[dt.date, list[Slot]] = {}
-    for slot in slots:
-        by_day.setdefault(slot.start.date(), []).append(slot)
-    if not day_given and day not in by_day and by_day:
-        day = min(d for d in by_day if d >= day) if any(d >= day for d in by_day) else day
+        found = found.keep(suits)
+    summary = {d.date: d.count for d in found.summaries(first, last)}
+    if not day_given and not summary.get(day):
+        day = next((d for d in sorted(summary) if d >= day and summary[d]), day)
     chosen: list[Slot] = []
     seen: set[dt.datetime] = set()
-    for slot in by_day.get(day, []):
+    for slot in found.on(day).slots():
         if practitioner is None and slot.start in seen:
             continue
         seen.add(slot.start)
@@ -164,7 +164,7 @@ def picker_context(
     days = [
         {
             "date": first + dt.timedelta(days=n),
-            "count": len({s.start for s in by_day.get(first + dt.timedelta(days=n), [])}),
+            "count": summary.get(first + dt.timedelta(days=n), 0),
             "query": urlencode({**base, "day": (first + dt.timedelta(days=n)).isoformat()}),
         }
         for n in range(PICKER_DAYS)
