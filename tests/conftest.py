@@ -7,13 +7,45 @@ request for password logins).
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from scheduling.answer_cache import forget_cached_answers
 from tests.factories import PractitionerFactory, RoomFactory, make_client
 from treatments.defaults import load_default_rules
+
+# A run with ``SPA_TEST_CLOCK_OFFSET_DAYS=400`` moves the whole session's clock that many days
+# ahead (ticking), so that a test that leans on today's date fails now rather than on the day the
+# calendar reaches it. CI runs the suite once this way (.ci/run). Tests that fix their own clock
+# with ``time_machine.travel`` still do: an inner travel wins while it lasts.
+_CLOCK_OFFSET_DAYS = int(os.environ.get("SPA_TEST_CLOCK_OFFSET_DAYS", "0") or 0)
+_session_clock: time_machine.travel | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _session_clock
+    if _CLOCK_OFFSET_DAYS and _session_clock is None:
+        moved = dt.datetime.now(dt.UTC) + dt.timedelta(days=_CLOCK_OFFSET_DAYS)
+        _session_clock = time_machine.travel(moved, tick=True)
+        _session_clock.start()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if _CLOCK_OFFSET_DAYS:
+        return f"clock moved {_CLOCK_OFFSET_DAYS} days ahead: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    return None
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _session_clock
+    if _session_clock is not None:
+        _session_clock.stop()
+        _session_clock = None
 
 
 @pytest.fixture(autouse=True)

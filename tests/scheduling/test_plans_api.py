@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -104,7 +105,8 @@ def test_plan_detail_shows_windows_booked_and_done_sessions(api, alice, anna):
     PlanSession.objects.create(plan=plan, number=1, appointment=first, depth_used_mm=Decimal("1.50"), reaction="none")
     PlanSession.objects.filter(plan=plan).update(results_rating=4)
     second = session(plan, 2, local(2026, 11, 14, 10), anna)
-    body = _login(api, alice).get(f"/api/v1/plans/{plan.pk}").json()
+    with time_machine.travel(local(2026, 11, 1, 9), tick=False):  # between the two sessions
+        body = _login(api, alice).get(f"/api/v1/plans/{plan.pk}").json()
     one, two, three, four = body["sessions"]
     assert (one["status"], one["depth_used_mm"], one["rating"], one["appointment"]) == ("completed", 1.5, 4, first.pk)
     assert (two["status"], two["window_start"], two["window_end"], two["appointment"]) == (
