@@ -219,4 +219,8 @@ def test_the_day_picker_runs_a_constant_number_of_queries(client, anna, face, pe
     for n in range(people - 1):
         PractitionerFactory(display_name=f"P{n}")
     with django_assert_max_num_queries(10):
-        assert client.get(service_url(day=monday().isoformat())).status_code == 200
+        response = client.get(service_url(day=monday().isoformat()))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert ">09:00</" in page and ">17:00</" in page  # the day's times are on the page
+    assert [n for n in range(people - 1) if f">P{n}</option>" in page] == list(range(people - 1))
