@@ -87,7 +87,7 @@ class Worker:
             start_new_session=True,
         )
 
-    def wait_ready(self, app, timeout: float = 60.0) -> None:  # noqa: ANN001
+    def wait_ready(self, app, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -154,7 +154,7 @@ def _deliveries(folder: Path, tag: str) -> tuple[Counter, dict[str, set[str]]]:
     return sends, message_ids
 
 
-def _run(*, tag: str, env: dict[str, str], app, workdir: Path, kill: bool) -> dict[str, float]:  # noqa: ANN001
+def _run(*, tag: str, env: dict[str, str], app, workdir: Path, kill: bool) -> dict[str, float]:
     from scheduling.models import Notification
 
     mail_dir = workdir / f"mail-{tag}"

@@ -30,7 +30,7 @@ from treatments.models import Contraindication, Product, Service, TreatmentArea
 
 logger = logging.getLogger(__name__)
 
-DEMO_PASSWORD = "spa-demo-2026"  # noqa: S105 (published demo accounts)
+DEMO_PASSWORD = "spa-demo-2026"
 
 DEMO_ACCOUNTS = [
     # email, first, last, role

@@ -23,7 +23,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=True)
 TESTING = env.bool("SPA_TESTING", default=False)
 
-_DEV_SECRET_KEY = "django-insecure-dev-only-never-use-in-production"  # noqa: S105
+_DEV_SECRET_KEY = "django-insecure-dev-only-never-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured

@@ -6,4 +6,4 @@ import os
 
 os.environ.setdefault("SPA_TESTING", "1")
 
-from spa.settings import *  # noqa: E402, F403
+from spa.settings import *  # noqa: F403

@@ -49,29 +49,29 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():  # noqa: ANN201
+def empty_cache():
     """The cache (throttles, availability answers, in the process too) starts empty in every test."""
     cache.clear()
     forget_cached_answers()
 
 
 @pytest.fixture
-def rules(db):  # noqa: ANN001, ANN201
+def rules(db):
     load_default_rules()
 
 
 @pytest.fixture
-def alice(rules):  # noqa: ANN001, ANN201
+def alice(rules):
     return make_client("alice@example.com", first_name="Alice", last_name="Archer")
 
 
 @pytest.fixture
-def bob(rules):  # noqa: ANN001, ANN201
+def bob(rules):
     return make_client("bob@example.com", first_name="Bob", last_name="Baker")
 
 
 @pytest.fixture
-def anna(rules):  # noqa: ANN001, ANN201
+def anna(rules):
     """Anna, practitioner up to 2.0 mm, Monday–Saturday with a lunch break, with two rooms."""
     RoomFactory(name="Room 1")
     RoomFactory(name="Room 2")
@@ -79,5 +79,5 @@ def anna(rules):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def owner(db):  # noqa: ANN001, ANN201
+def owner(db):
     return get_user_model().objects.create_superuser(email="owner@example.com", password="x-owner-password-1")

@@ -42,7 +42,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, live_server) -> Iterator[object]:  # noqa: ANN001
+def page(browser, live_server) -> Iterator[object]:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -50,7 +50,7 @@ def page(browser, live_server) -> Iterator[object]:  # noqa: ANN001
     context.close()
 
 
-def shot(page, name: str) -> None:  # noqa: ANN001
+def shot(page, name: str) -> None:
     """Keep a screenshot of a key page for the README (with ``SPA_SCREENSHOTS=1``, so that a test
     run does not rewrite tracked files every time)."""
     if os.environ.get("SPA_SCREENSHOTS") != "1":
@@ -59,7 +59,7 @@ def shot(page, name: str) -> None:  # noqa: ANN001
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def log_in(page, email: str, password: str) -> None:  # noqa: ANN001
+def log_in(page, email: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", password)
@@ -67,7 +67,7 @@ def log_in(page, email: str, password: str) -> None:  # noqa: ANN001
         page.click("form button[type=submit], form input[type=submit]")
 
 
-def sign_up(page, *, email: str, password: str, first_name: str, last_name: str, phone: str, born: str) -> None:  # noqa: ANN001
+def sign_up(page, *, email: str, password: str, first_name: str, last_name: str, phone: str, born: str) -> None:
     """Create a client account through the sign-up page."""
     page.goto("/signup/")
     page.fill("input[name=email]", email)

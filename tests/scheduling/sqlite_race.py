@@ -34,7 +34,7 @@ def main(threads: int) -> None:
     results: list[list[object]] = []
     lock = threading.Lock()
 
-    def attempt(user) -> None:  # noqa: ANN001
+    def attempt(user) -> None:
         api = APIClient(raise_request_exception=False)
         api.force_authenticate(user)
         barrier.wait()

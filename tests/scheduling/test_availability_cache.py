@@ -35,7 +35,7 @@ def clock() -> Iterator[None]:
 
 
 @pytest.fixture
-def commit(django_capture_on_commit_callbacks):  # noqa: ANN001, ANN201
+def commit(django_capture_on_commit_callbacks):
     """Run a write's after-commit hooks (the cache bump) as a real commit would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
@@ -133,7 +133,7 @@ def test_erasing_a_client_frees_her_booked_times_at_once(alice, anna, owner, com
 # --- The admin's forms ------------------------------------------------------------------------
 
 
-def _unchanged_form(response) -> dict[str, object]:  # noqa: ANN001
+def _unchanged_form(response) -> dict[str, object]:
     """What submitting an admin change page unchanged would send: its fields and inlines."""
     forms = [response.context["adminform"].form]
     data: dict[str, object] = {}

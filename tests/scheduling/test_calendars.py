@@ -20,7 +20,7 @@ from tests.scheduling.staff_support import DAY, appointment, local
 BEFORE = local(DAY - dt.timedelta(days=7), 12)
 
 
-def _event(body: bytes):  # noqa: ANN202
+def _event(body: bytes):
     calendar = Calendar.from_ical(body)
     events = calendar.walk("VEVENT")
     assert len(events) == 1

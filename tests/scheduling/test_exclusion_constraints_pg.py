@@ -25,7 +25,7 @@ pytestmark = [
 ]
 
 
-def _refused_by(alice, **fields: object) -> str:  # noqa: ANN001
+def _refused_by(alice, **fields: object) -> str:
     """Insert an appointment expected to be refused; the name of the constraint that refused it."""
     with pytest.raises(IntegrityError) as caught, transaction.atomic():
         AppointmentFactory(client=alice, **fields)
@@ -35,7 +35,7 @@ def _refused_by(alice, **fields: object) -> str:  # noqa: ANN001
 
 
 @pytest.fixture
-def rooms(anna) -> tuple[Room, Room]:  # noqa: ANN001
+def rooms(anna) -> tuple[Room, Room]:
     return Room.objects.get(name="Room 1"), Room.objects.get(name="Room 2")
 
 

@@ -14,7 +14,7 @@ Status = Notification.Status
 
 
 @pytest.fixture
-def staff(db):  # noqa: ANN001, ANN201
+def staff(db):
     return UserFactory(email="desk@example.com", is_staff=True)
 
 

@@ -30,7 +30,7 @@ NOW = local(2027, 1, 4, 8)
 
 
 @pytest.fixture
-def ben(anna):  # noqa: ANN001, ANN201
+def ben(anna):
     """Ben may needle up to 1.0 mm: never offered for deep acne scars (1.5–2.0 mm)."""
     return PractitionerFactory(
         user__email="ben@example.com", user__first_name="Ben", display_name="Ben", max_depth_mm=Decimal("1.00")

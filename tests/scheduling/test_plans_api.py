@@ -21,7 +21,7 @@ def api() -> APIClient:
     return APIClient()
 
 
-def _login(api: APIClient, user) -> APIClient:  # noqa: ANN001
+def _login(api: APIClient, user) -> APIClient:
     api.force_authenticate(user)
     return api
 
@@ -120,7 +120,7 @@ def test_plan_detail_shows_windows_booked_and_done_sessions(api, alice, anna):
     assert body["suggested_depth_mm"] == 1.75
 
 
-def _recorded(plan: TreatmentPlan, number: int, practitioner) -> None:  # noqa: ANN001
+def _recorded(plan: TreatmentPlan, number: int, practitioner) -> None:
     appointment = session(plan, number, local(2026, 1, 1, 10) + dt.timedelta(weeks=5 * number), practitioner)
     PlanSession.objects.create(
         plan=plan, number=number, appointment=appointment, depth_used_mm=Decimal("1.50"), reaction="mild"
@@ -154,7 +154,7 @@ def test_plan_list_and_detail_queries_stay_constant(api, alice, anna, django_ass
 # --- appointments/{id}/complete --------------------------------------------------------------
 
 
-def _plan_appointment(alice, practitioner, concern="deep_acne_scars"):  # noqa: ANN001, ANN202
+def _plan_appointment(alice, practitioner, concern="deep_acne_scars"):
     plan = deep_acne_plan(alice) if concern == "deep_acne_scars" else None
     if plan is None:
         from scheduling.plans import start_plan
