@@ -39,6 +39,9 @@ seed: migrate
 
 setup: seed
 
+# Development mode for what `make run` starts and prepares (the settings default to DEBUG off).
+run setup seed migrate: export DEBUG ?= true
+
 run: setup
 	@$(VPY) manage.py collectstatic --no-input -v 0
 	@echo ""

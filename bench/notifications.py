@@ -228,11 +228,7 @@ def main() -> int:
     with throwaway_database() as database, tempfile.TemporaryDirectory(prefix="spa-bench-mail-") as tmp:
         workdir = Path(tmp)
         print(f"database: {database}; broker: {redis_url}; one worker, concurrency {CONCURRENCY}")
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in ("SPA_TESTING", "DJANGO_SETTINGS_MODULE", "SMTP_URL")
-        }
+        env = {key: value for key, value in os.environ.items() if key not in ("DJANGO_SETTINGS_MODULE", "SMTP_URL")}
         env.update(
             {
                 "DJANGO_SETTINGS_MODULE": "spa.settings",
