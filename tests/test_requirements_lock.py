@@ -44,7 +44,11 @@ def _locked(path: Path) -> dict[str, tuple[str, int]]:
 
 @pytest.mark.parametrize(
     ("requirements", "lock"),
-    [("requirements.txt", "requirements.lock"), ("requirements-dev.txt", "requirements-dev.lock")],
+    [
+        ("requirements.txt", "requirements.lock"),
+        ("requirements-run.txt", "requirements-run.lock"),
+        ("requirements-dev.txt", "requirements-dev.lock"),
+    ],
 )
 def test_the_lock_holds_every_pin_at_its_version_with_hashes(requirements, lock):
     pins, locked = _pins(ROOT / requirements), _locked(ROOT / lock)
@@ -61,5 +65,6 @@ def test_the_lock_holds_every_pin_at_its_version_with_hashes(requirements, lock)
 def test_production_installs_no_development_tool():
     production = _locked(ROOT / "requirements.lock")
     development_only = set(_pins(ROOT / "requirements-dev.txt")) - set(_pins(ROOT / "requirements.txt"))
+    assert {"honcho", "uv"} <= set(_pins(ROOT / "requirements-run.txt"))
     assert {"honcho", "ruff", "pytest", "uv"} <= development_only
     assert not development_only & set(production)
