@@ -93,7 +93,7 @@ made = []
 pathlib.Path.mkdir = lambda self, *args, **kwargs: made.append(str(self))
 from spa import settings
 print(json.dumps({"debug": settings.DEBUG, "made": made, "apps": settings.INSTALLED_APPS,
-                  "cache": settings.CACHES["default"], "broker": settings.CELERY_BROKER_URL}))
+                  "cache": settings.CACHES["default"], "broker": settings.CELERY_BROKER_URL}, default=str))
 """
 
 
