@@ -42,7 +42,7 @@ from bench.common import (
 RUNS = 40
 
 
-def _api_figures(client, urls: dict[str, str], trivial: list[float]) -> tuple[bool, dict[str, list[float]]]:  # noqa: ANN001
+def _api_figures(client, urls: dict[str, str], trivial: list[float]) -> tuple[bool, dict[str, list[float]]]:
     """Cold and warm timings of each URL, printed beside the trivial view; cold targets checked."""
     from scheduling.answer_cache import forget_cached_answers
 

@@ -34,6 +34,35 @@ OVERLAPS = """
 """
 
 
+def _race(browsers: list, body: dict[str, object]) -> tuple[list[int], float]:
+    """Every browser POSTs ``body`` at once; their status codes and the seconds it took."""
+    from django.db import connections
+
+    barrier = threading.Barrier(len(browsers))
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def attempt(browser) -> None:
+        try:
+            barrier.wait()
+            code = browser.post("/api/v1/appointments", body, content_type="application/json").status_code
+        except Exception as error:
+            print(f"error: {error!r}")
+            code = 500
+        finally:
+            connections.close_all()
+        with lock:
+            statuses.append(code)
+
+    threads = [threading.Thread(target=attempt, args=(b,)) for b in browsers]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses, time.perf_counter() - started
+
+
 def main() -> int:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("SKIPPED booking race: needs PostgreSQL (set DATABASE_URL=postgres://...); SQLite serialises writers")
@@ -41,7 +70,7 @@ def main() -> int:
     setup_django("booking_race")
     import datetime as dt
 
-    from django.db import connection, connections
+    from django.db import connection
     from django.test import Client
 
     from scheduling.models import Appointment, Practitioner
@@ -68,30 +97,7 @@ def main() -> int:
             browsers.append(browser)
         connection.close()
 
-        barrier = threading.Barrier(ATTEMPTS)
-        statuses: list[int] = []
-        lock = threading.Lock()
-
-        def attempt(browser: Client) -> None:
-            try:
-                barrier.wait()
-                code = browser.post("/api/v1/appointments", body, content_type="application/json").status_code
-            except Exception as error:  # noqa: BLE001 - a crash counts as a server error
-                print(f"error: {error!r}")
-                code = 500
-            finally:
-                connections.close_all()
-            with lock:
-                statuses.append(code)
-
-        threads = [threading.Thread(target=attempt, args=(b,)) for b in browsers]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
-
+        statuses, elapsed = _race(browsers, body)
         counts = Counter(statuses)
         rows = Appointment.objects.filter(practitioner=anna, start=start, status="booked").count()
         with connection.cursor() as cursor:

@@ -228,13 +228,13 @@ def machine_load() -> str:
     samples = []
     for _ in range(200):
         started = time.perf_counter()
-        [i for i in range(1000)]  # noqa: B018
+        [i for i in range(1000)]
         samples.append(time.perf_counter() - started)
     # A longer piece of work, wall clock against this process's CPU time: the share of a CPU
     # the scheduler gives us (1.0 on a quiet machine; about 2 / load on a crowded one).
     wall, cpu = time.perf_counter(), time.process_time()
     for _ in range(2000):
-        [i for i in range(1000)]  # noqa: B018
+        [i for i in range(1000)]
     share = (time.process_time() - cpu) / (time.perf_counter() - wall)
     load = os.getloadavg()
     return (

@@ -87,7 +87,7 @@ class Worker:
             start_new_session=True,
         )
 
-    def wait_ready(self, app, timeout: float = 60.0) -> None:  # noqa: ANN001
+    def wait_ready(self, app, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -154,7 +154,7 @@ def _deliveries(folder: Path, tag: str) -> tuple[Counter, dict[str, set[str]]]:
     return sends, message_ids
 
 
-def _run(*, tag: str, env: dict[str, str], app, workdir: Path, kill: bool) -> dict[str, float]:  # noqa: ANN001
+def _run(*, tag: str, env: dict[str, str], app, workdir: Path, kill: bool) -> dict[str, float]:
     from scheduling.models import Notification
 
     mail_dir = workdir / f"mail-{tag}"
@@ -228,11 +228,7 @@ def main() -> int:
     with throwaway_database() as database, tempfile.TemporaryDirectory(prefix="spa-bench-mail-") as tmp:
         workdir = Path(tmp)
         print(f"database: {database}; broker: {redis_url}; one worker, concurrency {CONCURRENCY}")
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in ("SPA_TESTING", "DJANGO_SETTINGS_MODULE", "SMTP_URL")
-        }
+        env = {key: value for key, value in os.environ.items() if key not in ("DJANGO_SETTINGS_MODULE", "SMTP_URL")}
         env.update(
             {
                 "DJANGO_SETTINGS_MODULE": "spa.settings",

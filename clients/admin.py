@@ -61,12 +61,12 @@ class ConsentTextAdmin(SimpleHistoryAdmin):
 
     list_display = ["version", "title", "published_at"]
 
-    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+    def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.signatures.exists():
             return ["version", "title", "body", "published_at"]
         return super().get_readonly_fields(request, obj)
 
-    def get_changeform_initial_data(self, request):  # noqa: ANN001, ANN201
+    def get_changeform_initial_data(self, request):
         latest = ConsentText.objects.order_by("-version").first()
         initial = super().get_changeform_initial_data(request)
         if latest is not None:
@@ -90,7 +90,7 @@ class DoctorClearanceAdmin(admin.ModelAdmin):
     formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     exclude = ["recorded_by", "recorded_at"]
 
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+    def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
@@ -103,11 +103,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ["actor", "client"]
 
     # The audit log is written by the code only: nobody adds, edits or deletes an entry by hand.
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -212,6 +212,34 @@ def intake_valid_until(submitted_at: dt.datetime) -> dt.date:
     return local_date(submitted_at + dt.timedelta(days=settings.SPA_INTAKE_VALIDITY_DAYS))
 
 
+def _reason(item: Contraindication, *, since: dt.date, today: dt.date, cleared: set[int]) -> tuple[Reason, str] | None:
+    """What a "yes" to ``item`` means today: the reason shown and the status it holds her at
+    (``None`` once its waiting period is over)."""
+    severity = item.severity
+    opens = since + dt.timedelta(days=item.waiting_days) if item.waiting_days else None
+    waiting = opens is not None and today < opens
+    advice = f" {item.advice}" if item.advice else ""
+    if severity == Severity.ADVICE:
+        return Reason(item.slug, severity, f"{item.name}:{advice}" if advice else item.name), Status.CLEAR
+    if opens is not None and not waiting:
+        return None  # the waiting period is over: what the answer was about no longer holds
+    if severity == Severity.DOCTOR_CLEARANCE:
+        if item.pk in cleared:
+            return Reason(item.slug, severity, f"{item.name}: doctor's clearance on file.", cleared=True), Status.CLEAR
+        text = f"{item.name}: needs your doctor's clearance."
+        if waiting:
+            text += f" Without it, you can book from {_day(opens)}."
+        return Reason(item.slug, severity, text, opens if waiting else None), Status.DOCTOR_CLEARANCE
+    if waiting:
+        return Reason(
+            item.slug, Severity.BLOCKS, f"{item.name}: you can book from {_day(opens)}.", opens
+        ), Status.BLOCKED
+    if severity == Severity.BLOCKS:
+        return Reason(item.slug, severity, f"{item.name}.{advice}"), Status.BLOCKED
+    text = f"{item.name}: your practitioner will ask.{advice}"
+    return Reason(item.slug, Severity.STAFF_REVIEW, text), Status.STAFF_REVIEW
+
+
 def evaluate(
     *,
     submission: IntakeSubmission | None,
@@ -240,43 +268,16 @@ def evaluate(
     status = Status.CLEAR
     reasons: list[Reason] = []
     for answer in answers:
-        item = answer.contraindication
-        if not answer.answer or not item.active:
+        if not answer.answer or not answer.contraindication.active:
             continue
-        severity = item.severity
+        item = answer.contraindication
         # The waiting period counts from the date she gave (the last dose) or else her answer.
         since = answer.since if item.asks_date and answer.since else answered_on
-        opens = since + dt.timedelta(days=item.waiting_days) if item.waiting_days else None
-        waiting = opens is not None and today < opens
-        advice = f" {item.advice}" if item.advice else ""
-        name = item.name
-        if severity == Severity.ADVICE:
-            reasons.append(Reason(item.slug, severity, f"{item.name}:{advice}" if advice else item.name, name=name))
-            continue
-        if opens is not None and not waiting:
-            # The waiting period is over: what the answer was about no longer holds.
-            continue
-        if severity == Severity.DOCTOR_CLEARANCE:
-            if item.pk in cleared:
-                text = f"{item.name}: doctor's clearance on file."
-                reasons.append(Reason(item.slug, severity, text, cleared=True, name=name))
-                continue
-            text = f"{item.name}: needs your doctor's clearance."
-            if waiting:
-                text += f" Without it, you can book from {_day(opens)}."
-            reasons.append(Reason(item.slug, severity, text, opens if waiting else None, name=name))
-            status = _worse(status, Status.DOCTOR_CLEARANCE)
-        elif waiting:
-            text = f"{item.name}: you can book from {_day(opens)}."
-            reasons.append(Reason(item.slug, Severity.BLOCKS, text, opens, name=name))
-            status = _worse(status, Status.BLOCKED)
-        elif severity == Severity.BLOCKS:
-            reasons.append(Reason(item.slug, severity, f"{item.name}.{advice}", name=name))
-            status = _worse(status, Status.BLOCKED)
-        else:
-            text = f"{item.name}: your practitioner will ask.{advice}"
-            reasons.append(Reason(item.slug, Severity.STAFF_REVIEW, text, name=name))
-            status = _worse(status, Status.STAFF_REVIEW)
+        found = _reason(item, since=since, today=today, cleared=cleared)
+        if found is not None:
+            reason, holds = found
+            reasons.append(reason)
+            status = _worse(status, holds)
     # A date to promise only if every answer holding her back ends on a known date.
     holding = [r for r in reasons if r.severity in (Severity.BLOCKS, Severity.DOCTOR_CLEARANCE) and not r.cleared]
     bookable_from = None

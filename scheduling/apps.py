@@ -15,6 +15,7 @@ class SchedulingConfig(AppConfig):
         from scheduling import privacy, tasks  # noqa: F401 - registers the Celery tasks (outbox kicks by name)
         from scheduling.answer_cache import schedule_changed
         from scheduling.models import Appointment, Closure, Practitioner, Room, TimeOff, WorkingHours
+        from scheduling.signals import schedule_written
         from treatments.models import Service
 
         privacy.register()
@@ -27,3 +28,5 @@ class SchedulingConfig(AppConfig):
         m2m_changed.connect(
             schedule_changed, sender=Practitioner.services.through, dispatch_uid="availability-services"
         )
+        # Bulk writes (no model signal) announce themselves through scheduling.signals.
+        schedule_written.connect(schedule_changed, dispatch_uid="availability-bulk")

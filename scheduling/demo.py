@@ -23,13 +23,14 @@ from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Practitioner, Room, TreatmentPlan, WorkingHours
 from scheduling.plans import propose_course, rate_session, start_plan
 from scheduling.recording import record_session
+from scheduling.signals import schedule_written_in_bulk
 from scheduling.staff import check_in_appointment
 from spa.lib.time import local_date, local_datetime
 from treatments.models import Contraindication, Product, Service, TreatmentArea
 
 logger = logging.getLogger(__name__)
 
-DEMO_PASSWORD = "spa-demo-2026"  # noqa: S105 (published demo accounts)
+DEMO_PASSWORD = "spa-demo-2026"
 
 DEMO_ACCOUNTS = [
     # email, first, last, role
@@ -124,6 +125,7 @@ def _load_accounts() -> list[tuple[str, str]]:
                     for day in range(6)
                     for start, end in DAY
                 )
+                schedule_written_in_bulk(WorkingHours)
         if role == "client":
             ClientProfile.objects.get_or_create(
                 user=user,

@@ -247,7 +247,7 @@ def send_notification(
     attempts = notification.attempts + 1
     try:
         _deliver(notification)
-    except Exception as error:  # noqa: BLE001 - any backend error is recorded on the row
+    except Exception as error:
         message = f"{type(error).__name__}: {error}"[:2000]
         if isinstance(error, PermanentSendError) or attempts >= settings.SPA_OUTBOX_MAX_ATTEMPTS:
             _finish(notification_id, claimed_at, status=Status.FAILED, attempts=attempts, last_error=message)

@@ -186,7 +186,7 @@ def kick_dispatch() -> None:
         return
     try:
         current_app.tasks[DISPATCH_TASK].apply_async(retry=False)
-    except Exception:  # noqa: BLE001 - a broker outage must not break the booking that committed
+    except Exception:
         logger.warning("Outbox: could not reach the broker; the beat sweeper will send the due rows.", exc_info=True)
 
 

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from clients.models import User
 from clients.privacy import register_eraser, register_export_section
-from scheduling.answer_cache import schedule_changed
 from scheduling.models import (
     AdverseEvent,
     Alert,
@@ -28,6 +27,7 @@ from scheduling.models import (
     SessionPhoto,
     TreatmentPlan,
 )
+from scheduling.signals import schedule_written_in_bulk
 
 
 def _iso(value: Any) -> str | None:
@@ -168,7 +168,7 @@ def erase_scheduling_data(user: User) -> None:
     Appointment.objects.filter(client=user, status=Appointment.Status.BOOKED, start__gt=now).update(
         status=Appointment.Status.CANCELLED, cancelled_at=now, cancelled_by=user
     )
-    schedule_changed()  # a bulk update sends no signal: free times changed
+    schedule_written_in_bulk(Appointment)  # an update() sends no post_save: free times changed
     Appointment.objects.filter(client=user).update(notes="", staff_flag="", window_override_reason="")
     Appointment.history.filter(client_id=user.pk).update(notes="", staff_flag="", window_override_reason="")
     plans = TreatmentPlan.objects.filter(client=user)

@@ -20,6 +20,7 @@ from scheduling import outbox
 from scheduling.checkin import DayOfAnswers, checkin_refusal, record_day_of_answers
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Closure, DayOfCheck, Practitioner, TimeOff, WorkingHours
+from scheduling.signals import schedule_written_in_bulk
 from scheduling.windows import flag_sessions_outside_windows, give_back_session
 from spa.lib.time import local_date
 
@@ -150,6 +151,7 @@ def set_working_hours(*, practitioner: Practitioner, intervals: Iterable[Interva
             WorkingHours(practitioner=practitioner, weekday=i.weekday, start_time=i.start_time, end_time=i.end_time)
             for i in checked
         )
+        schedule_written_in_bulk(WorkingHours)  # bulk_create sends no post_save
     return rows
 
 

@@ -16,7 +16,7 @@ def database_ok() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return True
-    except Exception:  # noqa: BLE001 (any failure means "down")
+    except Exception:
         return False
 
 

@@ -20,10 +20,10 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
-TESTING = env.bool("SPA_TESTING", default=False)
+# Off unless asked for: `make run` (development) sets DEBUG=true, a deployment leaves it unset.
+DEBUG = env.bool("DEBUG", default=False)
 
-_DEV_SECRET_KEY = "django-insecure-dev-only-never-use-in-production"  # noqa: S105
+_DEV_SECRET_KEY = "django-insecure-dev-only-never-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
@@ -43,7 +43,11 @@ SPA_PHONE_REGION = env.str("SPA_PHONE_REGION", default="GB")  # how numbers with
 SPA_ADDRESS = env.str("SPA_ADDRESS", default="12 Linden Mews, London W2 4QH")
 
 # --- Database ---------------------------------------------------------------------------
-VAR_DIR.mkdir(exist_ok=True)
+if DEBUG:
+    # Development writes its database, mail, SMS and broker files under var/. Outside
+    # development the settings create no folder: a deployment sets DATABASE_URL, REDIS_URL and
+    # the paths (docs/deploy.md).
+    VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'spa.sqlite3'}"),
 }
@@ -73,14 +77,14 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    # The same apps on every database: PostgreSQL's own features (scheduling's exclusion
+    # constraints) are plain SQL in migrations that do nothing on SQLite.
+    "django.contrib.postgres",
     "axes",
     "treatments",
     "clients",
     "scheduling",
 ]
-if IS_POSTGRES:
-    # Needed for ExclusionConstraint / BtreeGistExtension (scheduling's no-double-booking rule).
-    INSTALLED_APPS.append("django.contrib.postgres")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -156,7 +160,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request otherwise
+if DEBUG:
+    Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request otherwise
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")  # private: served by views only
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -204,9 +209,9 @@ else:
     # kombu's filesystem transport: a real broker on one machine with no Redis. Same absolute
     # folder in and out (PITFALLS.md), created up front.
     _broker_dir = VAR_DIR / "celery" / "queue"
-    (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
-    (VAR_DIR / "celery" / "control").mkdir(parents=True, exist_ok=True)
-    _broker_dir.mkdir(parents=True, exist_ok=True)
+    if DEBUG:
+        for _folder in (_broker_dir, VAR_DIR / "celery" / "processed", VAR_DIR / "celery" / "control"):
+            _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
@@ -283,12 +288,15 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"AppointmentStatusEnum": "scheduling.models.Appointment.Status"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "spa.api.add_error_responses"],
 }
-CACHES = {
-    "default": env.cache_url("CACHE_URL", default="locmemcache://")
-    if not REDIS_URL
+# The cache: CACHE_URL when it is set (with or without REDIS_URL, which then stays the broker);
+# else the Redis of REDIS_URL; else this process's memory.
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+elif REDIS_URL:
     # Fail-open: a Redis outage costs the cache (throttles, availability answers), never a booking.
-    else redis_cache_settings(REDIS_URL)
-}
+    CACHES = {"default": redis_cache_settings(REDIS_URL)}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -323,8 +331,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
-
-if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-    SMS_BACKEND = "spa.lib.sms.LocmemSMSBackend"

@@ -1,9 +1,14 @@
-"""Test settings: the real settings with SPA_TESTING on (fast hasher, in-memory mail and SMS)."""
+"""Test settings: the real settings in development mode, plus the switches only tests use (a
+fast password hasher, in-memory mail and SMS)."""
 
 from __future__ import annotations
 
 import os
 
-os.environ.setdefault("SPA_TESTING", "1")
+os.environ.setdefault("DEBUG", "true")
 
-from spa.settings import *  # noqa: E402, F403
+from spa.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+SMS_BACKEND = "spa.lib.sms.LocmemSMSBackend"

@@ -7,7 +7,11 @@ request for password logins).
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
@@ -15,31 +19,59 @@ from scheduling.answer_cache import forget_cached_answers
 from tests.factories import PractitionerFactory, RoomFactory, make_client
 from treatments.defaults import load_default_rules
 
+# A run with ``SPA_TEST_CLOCK_OFFSET_DAYS=400`` moves the whole session's clock that many days
+# ahead (ticking), so that a test that leans on today's date fails now rather than on the day the
+# calendar reaches it. CI runs the suite once this way (.ci/run). Tests that fix their own clock
+# with ``time_machine.travel`` still do: an inner travel wins while it lasts.
+_CLOCK_OFFSET_DAYS = int(os.environ.get("SPA_TEST_CLOCK_OFFSET_DAYS", "0") or 0)
+_session_clock: time_machine.travel | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _session_clock
+    if _CLOCK_OFFSET_DAYS and _session_clock is None:
+        moved = dt.datetime.now(dt.UTC) + dt.timedelta(days=_CLOCK_OFFSET_DAYS)
+        _session_clock = time_machine.travel(moved, tick=True)
+        _session_clock.start()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if _CLOCK_OFFSET_DAYS:
+        return f"clock moved {_CLOCK_OFFSET_DAYS} days ahead: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    return None
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _session_clock
+    if _session_clock is not None:
+        _session_clock.stop()
+        _session_clock = None
+
 
 @pytest.fixture(autouse=True)
-def empty_cache():  # noqa: ANN201
+def empty_cache():
     """The cache (throttles, availability answers, in the process too) starts empty in every test."""
     cache.clear()
     forget_cached_answers()
 
 
 @pytest.fixture
-def rules(db):  # noqa: ANN001, ANN201
+def rules(db):
     load_default_rules()
 
 
 @pytest.fixture
-def alice(rules):  # noqa: ANN001, ANN201
+def alice(rules):
     return make_client("alice@example.com", first_name="Alice", last_name="Archer")
 
 
 @pytest.fixture
-def bob(rules):  # noqa: ANN001, ANN201
+def bob(rules):
     return make_client("bob@example.com", first_name="Bob", last_name="Baker")
 
 
 @pytest.fixture
-def anna(rules):  # noqa: ANN001, ANN201
+def anna(rules):
     """Anna, practitioner up to 2.0 mm, Monday–Saturday with a lunch break, with two rooms."""
     RoomFactory(name="Room 1")
     RoomFactory(name="Room 2")
@@ -47,5 +79,5 @@ def anna(rules):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def owner(db):  # noqa: ANN001, ANN201
+def owner(db):
     return get_user_model().objects.create_superuser(email="owner@example.com", password="x-owner-password-1")

@@ -12,7 +12,7 @@ from clients.models import ClientProfile, ConsentSignature, ConsentText, IntakeA
 from scheduling.models import Appointment, Practitioner, Room, WorkingHours
 from treatments.models import Contraindication, Service
 
-PASSWORD = "a-long-test-password-1"  # noqa: S105
+PASSWORD = "a-long-test-password-1"
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -40,7 +40,7 @@ schema = _load_schema()
 
 
 @pytest.fixture(autouse=True)
-def keep_the_test_connection():  # noqa: ANN201
+def keep_the_test_connection():
     """Requests go straight to the WSGI app, whose request signals would close the database
     connection (and the test's transaction with it) on PostgreSQL; Django's test client
     disconnects them the same way."""
@@ -52,7 +52,7 @@ def keep_the_test_connection():  # noqa: ANN201
 
 
 @pytest.fixture
-def data(alice, anna):  # noqa: ANN001, ANN201
+def data(alice, anna):
     """Something to find: an appointment of alice's with anna."""
     return AppointmentFactory(client=alice, practitioner=anna)
 

@@ -98,3 +98,20 @@ def test_no_module_imports_itself_in_a_circle():
         if module not in state:
             visit(module, [module])
     assert not circles, "Import circles:\n" + "\n".join(circles)
+
+
+MAX_POSITIONAL = 5
+
+
+def test_no_function_takes_more_than_five_positional_parameters():
+    """pyproject allows ten arguments because services take them keyword-only; positional ones
+    stay at five (ruff's PLR0917, still a preview rule). ``self`` and ``cls`` are not counted."""
+    wrong = []
+    for package in ["spa", "treatments", "clients", "scheduling", "bench"]:
+        for path in _sources(package):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    names = [a.arg for a in (*node.args.posonlyargs, *node.args.args) if a.arg not in ("self", "cls")]
+                    if len(names) > MAX_POSITIONAL:
+                        wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}({', '.join(names)})")
+    assert not wrong, "Make these parameters keyword-only (after `*`):\n" + "\n".join(wrong)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -15,7 +16,7 @@ UNSAFE = {"DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 def test_check_deploy_reports_nothing_with_production_settings(tmp_path):
     env = {
-        **{k: v for k, v in os.environ.items() if k not in {"SPA_TESTING", "DJANGO_SETTINGS_MODULE", *UNSAFE}},
+        **{k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", *UNSAFE}},
         "DEBUG": "false",
         "SECRET_KEY": "x" * 20 + "production-secret-key-for-the-check-0123456789",
         "ALLOWED_HOSTS": "book.example-spa.com",
@@ -35,7 +36,7 @@ def test_check_deploy_reports_nothing_with_production_settings(tmp_path):
 
 
 def test_without_a_secret_key_production_refuses_to_start():
-    env = {k: v for k, v in os.environ.items() if k not in {"SPA_TESTING", "SECRET_KEY", *UNSAFE}}
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", *UNSAFE}}
     env.update({"DEBUG": "false", "DJANGO_SETTINGS_MODULE": "spa.settings"})
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -45,7 +46,7 @@ def test_without_a_secret_key_production_refuses_to_start():
 
 
 def _production_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"SPA_TESTING", "DJANGO_SETTINGS_MODULE", *UNSAFE}}
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", *UNSAFE}}
     env.update(
         {
             "DEBUG": "false",
@@ -84,3 +85,51 @@ def test_the_api_docs_load_only_our_own_assets_and_no_inline_script(client):
     script = client.get("/api/docs/?script=")
     assert script.status_code == 200
     assert script["Content-Type"].startswith("application/javascript")
+
+
+_PROBE = """
+import json, pathlib
+made = []
+pathlib.Path.mkdir = lambda self, *args, **kwargs: made.append(str(self))
+from spa import settings
+print(json.dumps({"debug": settings.DEBUG, "made": made, "apps": settings.INSTALLED_APPS,
+                  "cache": settings.CACHES["default"], "broker": settings.CELERY_BROKER_URL}, default=str))
+"""
+
+
+def _settings_with(**variables: str) -> dict:
+    """Import spa.settings in a fresh process with only ``variables`` set among the app's."""
+    keep = {"PATH", "HOME", "LANG", "PYTHONPATH", "VIRTUAL_ENV"}
+    env = {k: v for k, v in os.environ.items() if k in keep}
+    env.update(variables)
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_debug_is_off_unless_asked_for_and_production_settings_make_no_folders():
+    production = _settings_with(SECRET_KEY="x" * 50)
+    assert production["debug"] is False
+    assert production["made"] == []
+    development = _settings_with(DEBUG="true")
+    assert development["debug"] is True and development["made"]  # var/ and the broker's folders
+
+
+def test_installed_apps_are_the_same_on_every_database():
+    sqlite = _settings_with(DEBUG="true")
+    postgres = _settings_with(DEBUG="true", DATABASE_URL="postgres://u@127.0.0.1:5432/x")
+    assert sqlite["apps"] == postgres["apps"]
+    assert "django.contrib.postgres" in sqlite["apps"]
+
+
+def test_cache_url_and_redis_url_work_together():
+    both = _settings_with(DEBUG="true", REDIS_URL="redis://127.0.0.1:6379/3", CACHE_URL="locmemcache://")
+    assert both["broker"] == "redis://127.0.0.1:6379/3"
+    assert both["cache"]["BACKEND"].endswith("LocMemCache")
+    redis_only = _settings_with(DEBUG="true", REDIS_URL="redis://127.0.0.1:6379/3")
+    assert "Redis" in redis_only["cache"]["BACKEND"]
+    assert redis_only["cache"]["LOCATION"] == "redis://127.0.0.1:6379/3"
+    neither = _settings_with(DEBUG="true")
+    assert neither["cache"]["BACKEND"].endswith("LocMemCache") and neither["broker"] == "filesystem://"

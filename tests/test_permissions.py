@@ -140,7 +140,7 @@ EXPECTED: dict[str, tuple[str | None, dict[str, str]]] = {
 
 
 def _url_names() -> list[str]:
-    def walk(patterns: list, namespace: str | None = None):  # noqa: ANN202
+    def walk(patterns: list, namespace: str | None = None):
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 if pattern.namespace == "admin":
@@ -158,7 +158,7 @@ def test_every_url_has_an_expectation():
 
 
 @pytest.fixture
-def world(alice, bob, anna, owner):  # noqa: ANN001, ANN201
+def world(alice, bob, anna, owner):
     """Objects of alice's in every URL: a plan, a booked and a completed session, a message…"""
     anna.user.is_staff = True
     anna.user.save()
@@ -227,7 +227,7 @@ QUERIES = {
 }
 
 
-def _outcome(response, name: str, persona: str) -> str:  # noqa: ANN001
+def _outcome(response, name: str, persona: str) -> str:
     code = response.status_code
     if code == 200:
         return "ok"

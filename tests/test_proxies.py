@@ -19,7 +19,7 @@ PROXY = "10.0.0.2"
 
 
 @pytest.fixture
-def tight_limits(monkeypatch):  # noqa: ANN001, ANN201
+def tight_limits(monkeypatch):
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"register": "3/hour", "login": "3/min"})
 
 
@@ -71,7 +71,7 @@ def test_behind_one_proxy_the_client_part_of_the_header_is_ignored(rules, tight_
     assert _register(api, 9, forwarded="192.0.2.77", remote=PROXY) == 201
 
 
-def _login(client, password: str, forwarded: str, remote: str = "203.0.113.9") -> int:  # noqa: ANN001
+def _login(client, password: str, forwarded: str, remote: str = "203.0.113.9") -> int:
     response = client.post(
         reverse("login"),
         {"username": "alice@example.com", "password": password},

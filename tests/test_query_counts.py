@@ -44,7 +44,7 @@ STAFF_LISTS = [
 PUBLIC_LISTS = ["treatments:list", "api-services", "api-concerns", "api-areas"]
 
 
-def grow_world(alice, n: int) -> None:  # noqa: ANN001
+def grow_world(alice, n: int) -> None:
     # One active plan per concern and area: alice takes the free pairs, other clients the rest.
     taken = set(alice.plans.values_list("concern__slug", "area__slug"))
     pairs = [p for p in DepthRule.objects.values_list("concern__slug", "area__slug") if p not in taken]
@@ -65,7 +65,7 @@ def grow_world(alice, n: int) -> None:  # noqa: ANN001
         )
 
 
-def count_queries(user, name: str) -> int:  # noqa: ANN001
+def count_queries(user, name: str) -> int:
     url = reverse(name)
     if name in ("scheduling:staff_schedule", "scheduling:staff_week", "api-schedule"):
         url += f"?date={local_date(TOMORROW_10)}"
@@ -86,7 +86,7 @@ def count_queries(user, name: str) -> int:  # noqa: ANN001
 
 
 @pytest.fixture
-def counts(alice, anna):  # noqa: ANN001, ANN201
+def counts(alice, anna):
     """Query counts of every list for the three personas, at 1 row and then at 50 rows."""
     staff = anna.user
 

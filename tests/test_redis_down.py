@@ -32,7 +32,7 @@ WHOLE_RUN_WITHOUT_REDIS = os.environ.get("REDIS_URL", "").startswith("redis://12
 
 
 @pytest.fixture(autouse=True)
-def dead_redis(settings, caplog):  # noqa: ANN001, ANN201
+def dead_redis(settings, caplog):
     """The cache and the health check point at a closed port; the broker fails to publish."""
     reset_breaker()
     broker.reset_breaker()
@@ -55,11 +55,11 @@ def api() -> APIClient:
 
 
 @pytest.fixture
-def face(rules) -> Service:  # noqa: ANN001
+def face(rules) -> Service:
     return Service.objects.get(slug="microneedling-face")
 
 
-def _cache_failure_logged(caplog) -> bool:  # noqa: ANN001
+def _cache_failure_logged(caplog) -> bool:
     return any(record.name == "spa.cache" for record in caplog.records)
 
 

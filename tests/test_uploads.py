@@ -23,7 +23,7 @@ from tests.scheduling.plans_support import deep_acne_plan, local, session
 
 
 @pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):  # noqa: ANN001, ANN201
+def private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
@@ -56,7 +56,7 @@ HOSTILE = {
 }
 
 
-def _recorded_session(alice, anna) -> PlanSession:  # noqa: ANN001
+def _recorded_session(alice, anna) -> PlanSession:
     plan = deep_acne_plan(alice)
     appointment = session(plan, 1, local(2026, 1, 5, 10), anna, status="completed")
     return PlanSession.objects.create(
@@ -64,7 +64,7 @@ def _recorded_session(alice, anna) -> PlanSession:  # noqa: ANN001
     )
 
 
-def _upload_photo(client, record: PlanSession, name: str, data: bytes, content_type: str):  # noqa: ANN001, ANN201
+def _upload_photo(client, record: PlanSession, name: str, data: bytes, content_type: str):
     url = reverse("scheduling:plan_photo", args=[record.plan_id])
     image = SimpleUploadedFile(name, data, content_type=content_type)
     return client.post(url, {"session": record.pk, "kind": "after", "image": image}, follow=True)
@@ -134,12 +134,12 @@ def test_an_old_photo_stored_under_its_uploaders_extension_is_a_download_of_byte
 
 
 @pytest.fixture
-def staff(anna, alice):  # noqa: ANN001, ANN201
+def staff(anna, alice):
     submit_intake(alice, {"pregnancy"})  # she needs a doctor's clearance
     return anna.user
 
 
-def _upload_letter(client, alice, name: str, data: bytes, content_type: str):  # noqa: ANN001, ANN201
+def _upload_letter(client, alice, name: str, data: bytes, content_type: str):
     letter = SimpleUploadedFile(name, data, content_type=content_type)
     # A pregnancy clearance needs its end date (issue 14: clearances expire).
     data = {"note": "GP letter", "letter": letter, "expires_on": "2099-01-01"}

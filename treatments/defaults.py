@@ -7,6 +7,7 @@ only created when missing, so an admin's later edits are never overwritten.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
@@ -305,14 +306,10 @@ def _depth_range(text: str) -> tuple[Decimal, Decimal]:
     return Decimal(low), Decimal(high)
 
 
-@transaction.atomic
-def load_default_rules() -> dict[str, int]:
-    """Create every default rule that is missing; return how many rows were created per kind."""
-    created: dict[str, int] = {}
+Counter = Callable[[str, bool], None]
 
-    def count(kind: str, was_created: bool) -> None:
-        created[kind] = created.get(kind, 0) + int(was_created)
 
+def _load_areas_and_products(count: Counter) -> tuple[dict[str, TreatmentArea], dict[str, Product]]:
     areas = {}
     for position, (slug, name) in enumerate(AREAS):
         ceiling, scars = AREA_CEILINGS[slug]
@@ -330,6 +327,10 @@ def load_default_rules() -> dict[str, int]:
     for slug, name, usage in PRODUCTS:
         products[slug], was = Product.objects.get_or_create(slug=slug, defaults={"name": name, "usage": usage})
         count("products", was)
+    return areas, products
+
+
+def _load_concerns(count: Counter, areas: dict[str, TreatmentArea], products: dict[str, Product]) -> None:
     for position, (slug, name, scarring, initial, most, low, high) in enumerate(CONCERNS):
         concern, was = Concern.objects.get_or_create(
             slug=slug,
@@ -354,6 +355,9 @@ def load_default_rules() -> dict[str, int]:
             if was:
                 rule.products.set(products.values())
             count("depth_rules", was)
+
+
+def _load_screening_and_care(count: Counter) -> None:
     for position, (slug, name, question, severity, waiting, advice) in enumerate(CONTRAINDICATIONS):
         _, was = Contraindication.objects.get_or_create(
             slug=slug,
@@ -375,6 +379,9 @@ def load_default_rules() -> dict[str, int]:
             defaults={"send_time": send_time, "title": title, "body": body, "position": position},
         )
         count("care_steps", was)
+
+
+def _load_services_and_reminders(count: Counter, areas: dict[str, TreatmentArea]) -> None:
     for position, (slug, name, minutes, buffer, price, needling, area_slugs) in enumerate(SERVICES):
         service, was = Service.objects.get_or_create(
             slug=slug,
@@ -393,4 +400,18 @@ def load_default_rules() -> dict[str, int]:
     for hours, pre_visit in REMINDERS:
         _, was = ReminderRule.objects.get_or_create(hours_before=hours, defaults={"include_pre_visit_check": pre_visit})
         count("reminder_rules", was)
+
+
+@transaction.atomic
+def load_default_rules() -> dict[str, int]:
+    """Create every default rule that is missing; return how many rows were created per kind."""
+    created: dict[str, int] = {}
+
+    def count(kind: str, was_created: bool) -> None:
+        created[kind] = created.get(kind, 0) + int(was_created)
+
+    areas, products = _load_areas_and_products(count)
+    _load_concerns(count, areas, products)
+    _load_screening_and_care(count)
+    _load_services_and_reminders(count, areas)
     return created

@@ -31,7 +31,7 @@ class FileSMSBackend:
 
 class ConsoleSMSBackend:
     def send(self, *, to: str, body: str) -> None:
-        print(f"SMS to {to}: {body}")  # noqa: T201
+        print(f"SMS to {to}: {body}")
 
 
 class LocmemSMSBackend:

@@ -36,7 +36,3 @@ def local_datetime(day: dt.date, clock: dt.time) -> dt.datetime:
 def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) of a local calendar day as aware datetimes (23 or 25 hours on DST days)."""
     return local_datetime(day, dt.time.min), local_datetime(day + dt.timedelta(days=1), dt.time.min)
-
-
-def add_weeks(day: dt.date, weeks: int) -> dt.date:
-    return day + dt.timedelta(weeks=weeks)

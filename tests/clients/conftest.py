@@ -10,7 +10,7 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _clean_throttles():  # noqa: ANN202
+def _clean_throttles():
     # DRF's throttles count in the cache, which outlives a test's database transaction.
     cache.clear()
     yield
@@ -18,13 +18,13 @@ def _clean_throttles():  # noqa: ANN202
 
 
 @pytest.fixture
-def consent(db):  # noqa: ANN001, ANN201
+def consent(db):
     return ConsentText.objects.order_by("-version").first() or ConsentText.objects.create(
         version=1, body="I understand the effects and risks of skin needling."
     )
 
 
 @pytest.fixture
-def staff(rules):  # noqa: ANN001, ANN201
+def staff(rules):
     """A front-desk staff member (no practitioner record needed for the client pages)."""
     return UserFactory(email="desk@example.com", first_name="Dana", last_name="Desk", is_staff=True)

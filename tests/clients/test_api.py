@@ -11,6 +11,7 @@ from clients.models import AuditEntry, ConsentSignature, ConsentText, IntakeSubm
 from clients.screening import Status, screening_status
 from clients.selectors import active_questions
 from tests.factories import PASSWORD, make_client, submit_intake
+from treatments.models import Contraindication
 
 REGISTER = {
     "email": "nora@example.com",
@@ -269,4 +270,8 @@ def test_my_intake_takes_a_constant_number_of_queries(alice, intakes, django_ass
         submit_intake(alice, {"diabetes"})
     api = as_user(alice)
     with django_assert_max_num_queries(12):
-        assert api.get("/api/v1/me/intake").status_code == 200
+        response = api.get("/api/v1/me/intake")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["answers"]["diabetes"] is True
+    assert len(body["questions"]) == len(body["answers"]) == Contraindication.objects.filter(active=True).count()

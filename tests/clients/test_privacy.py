@@ -27,7 +27,7 @@ from treatments.models import Concern, Service, TreatmentArea
 
 
 @pytest.fixture
-def history(alice, anna, staff, settings, tmp_path):  # noqa: ANN001, ANN201
+def history(alice, anna, staff, settings, tmp_path):
     """Alice with a clearance (and its letter), a plan, a past completed session and a future booking."""
     settings.MEDIA_ROOT = tmp_path
     submit_intake(alice, {"pregnancy", "retinoids"})
@@ -154,7 +154,7 @@ def test_erasure_leaves_no_personal_data_and_keeps_anonymous_appointments(
 
 
 def test_erasure_is_all_or_nothing(alice, history, monkeypatch):
-    def broken(user):  # noqa: ANN001, ANN202
+    def broken(user):
         raise RuntimeError("eraser failed")
 
     monkeypatch.setattr(privacy, "_erasers", [*privacy._erasers, broken])

@@ -21,17 +21,17 @@ NOON = dt.datetime(2026, 3, 2, 12, 0, tzinfo=LONDON)
 
 
 @pytest.fixture
-def carol(rules):  # noqa: ANN001, ANN201
+def carol(rules):
     """A client with a profile, no intake and no consent yet."""
     return make_client("carol@example.com", first_name="Carol", last_name="Cole", screened=False)
 
 
-def answer(user, *yes: str, at: dt.datetime = NOON):  # noqa: ANN001, ANN201
+def answer(user, *yes: str, at: dt.datetime = NOON):
     sign_consent(user)
     return submit_intake(user, set(yes), at=at)
 
 
-def status_of(user, now: dt.datetime = NOON):  # noqa: ANN001, ANN201
+def status_of(user, now: dt.datetime = NOON):
     return screening_status(user_id=user.pk, now=now)
 
 

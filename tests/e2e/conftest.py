@@ -61,7 +61,7 @@ class AuditedPage:
     the real CSP stays on and its violations are caught as well.
     """
 
-    def __init__(self, page) -> None:  # noqa: ANN001
+    def __init__(self, page) -> None:
         self._page = page
         self._loads = 0
         self._audited = 0
@@ -71,10 +71,10 @@ class AuditedPage:
         page.on("load", self._loaded)
         page.on("console", self._console)
 
-    def _loaded(self, _page) -> None:  # noqa: ANN001
+    def _loaded(self, _page) -> None:
         self._loads += 1
 
-    def _console(self, message) -> None:  # noqa: ANN001
+    def _console(self, message) -> None:
         if "Content Security Policy" in message.text:
             self.violations.append(f"{self._page.url}: CSP: {message.text[:300]}")
 
@@ -99,7 +99,7 @@ class AuditedPage:
         if self._loads > self._audited and not self._page.is_closed():
             self.audit()
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         attr = getattr(self._page, name)
         if not callable(attr) or name.startswith(("on", "wait_for", "expect_", "is_")):
             return attr
@@ -117,7 +117,7 @@ class AuditedPage:
         assert not self.violations, "Accessibility or CSP violations:\n" + "\n".join(self.violations)
 
 
-def _audited_page(browser, live_server, viewport: dict[str, int], **options: object) -> Iterator[AuditedPage]:  # noqa: ANN001
+def _audited_page(browser, live_server, viewport: dict[str, int], **options: object) -> Iterator[AuditedPage]:
     context = browser.new_context(base_url=live_server.url, viewport=viewport, **options)
     raw = context.new_page()
     raw.set_default_timeout(10_000)
@@ -130,18 +130,18 @@ def _audited_page(browser, live_server, viewport: dict[str, int], **options: obj
 
 
 @pytest.fixture
-def page(browser, live_server) -> Iterator[AuditedPage]:  # noqa: ANN001
+def page(browser, live_server) -> Iterator[AuditedPage]:
     """A desktop browser (staff and owner work at 1366×900)."""
     yield from _audited_page(browser, live_server, DESKTOP)
 
 
 @pytest.fixture
-def phone(browser, live_server) -> Iterator[AuditedPage]:  # noqa: ANN001
+def phone(browser, live_server) -> Iterator[AuditedPage]:
     """A client's phone: 390×844, touch."""
     yield from _audited_page(browser, live_server, PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
 
 
-def shot(page, name: str) -> None:  # noqa: ANN001
+def shot(page, name: str) -> None:
     """Keep a screenshot of a key page for the README (with ``SPA_SCREENSHOTS=1``, so that a test
     run does not rewrite tracked files every time)."""
     if os.environ.get("SPA_SCREENSHOTS") != "1":
@@ -150,7 +150,7 @@ def shot(page, name: str) -> None:  # noqa: ANN001
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def log_in(page, email: str, password: str) -> None:  # noqa: ANN001
+def log_in(page, email: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", password)
@@ -158,7 +158,7 @@ def log_in(page, email: str, password: str) -> None:  # noqa: ANN001
         page.click("form button[type=submit], form input[type=submit]")
 
 
-def sign_up(page, *, email: str, password: str, first_name: str, last_name: str, phone: str, born: str) -> None:  # noqa: ANN001
+def sign_up(page, *, email: str, password: str, first_name: str, last_name: str, phone: str, born: str) -> None:
     """Create a client account through the sign-up page."""
     page.goto("/signup/")
     page.fill("input[name=email]", email)

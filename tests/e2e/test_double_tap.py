@@ -16,7 +16,7 @@ from tests.scheduling.booking_support import at, monday
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_double_click_on_book_it_makes_one_booking_and_shows_it(page, rules, anna):  # noqa: ANN001
+def test_a_double_click_on_book_it_makes_one_booking_and_shows_it(page, rules, anna):
     alice = make_client("dbl@example.com", first_name="Dee", last_name="Tap")
     alice.set_password("a-long-test-password-1")
     alice.save()

@@ -37,7 +37,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def spa(db):  # noqa: ANN001, ANN201
+def spa(db):
     load_default_rules()
     ConsentText.objects.create(version=1, body="I consent to skin needling and will follow the aftercare.")
     RoomFactory(name="Room 1")

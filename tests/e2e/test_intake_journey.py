@@ -17,7 +17,7 @@ from treatments.defaults import load_default_rules
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_new_client_needs_a_clearance_and_staff_record_it(page):  # noqa: F811
+def test_a_new_client_needs_a_clearance_and_staff_record_it(page):
     load_default_rules()
     ConsentText.objects.create(version=1, body="I understand the effects and risks of skin needling.")
     UserFactory(email="desk@example.com", first_name="Dana", last_name="Desk", is_staff=True)

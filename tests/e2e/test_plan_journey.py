@@ -17,7 +17,7 @@ from treatments.defaults import load_default_rules
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _book_first_offered_time(page) -> None:  # noqa: ANN001
+def _book_first_offered_time(page) -> None:
     day = page.locator(".day-picker a:has-text(' free')").first.get_attribute("href")
     page.goto(page.url.split("?")[0] + day)
     page.goto(page.locator("a.slot").first.get_attribute("href"))

@@ -16,7 +16,7 @@ def local(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> d
     return local_datetime(dt.date(year, month, day), dt.time(hour, minute))
 
 
-def deep_acne_plan(client, **kwargs) -> TreatmentPlan:  # noqa: ANN001
+def deep_acne_plan(client, **kwargs) -> TreatmentPlan:
     """Deep acne scars on the cheeks: 1.5–2.0 mm, 4 sessions (up to 6), 4–6 weeks apart."""
     return start_plan(client=client, concern="deep_acne_scars", area="cheeks", created_by=client, **kwargs)
 

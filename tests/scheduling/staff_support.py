@@ -17,7 +17,7 @@ def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def appointment(
-    client,  # noqa: ANN001
+    client,
     practitioner: Practitioner,
     start: dt.datetime,
     *,

@@ -23,16 +23,16 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return local_datetime(day, dt.time(hour, minute))
 
 
-def clock(slots) -> list[str]:  # noqa: ANN001
+def clock(slots) -> list[str]:
     return [f"{s.start:%H:%M}" for s in slots]
 
 
 @pytest.fixture
-def face(rules) -> Service:  # noqa: ANN001
+def face(rules) -> Service:
     return Service.objects.get(slug="microneedling-face")  # 60 min + 15 min buffer
 
 
-def slots_on(day: dt.date, service: Service, **kwargs):  # noqa: ANN003, ANN201
+def slots_on(day: dt.date, service: Service, **kwargs):
     kwargs.setdefault("now", FRIDAY_BEFORE)
     return available_slots(service=service, start_date=day, end_date=day, **kwargs)
 

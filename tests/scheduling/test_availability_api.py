@@ -21,11 +21,11 @@ def api() -> APIClient:
 
 
 @pytest.fixture
-def face(rules) -> Service:  # noqa: ANN001
+def face(rules) -> Service:
     return Service.objects.get(slug="microneedling-face")
 
 
-def days(api: APIClient, **params: object):  # noqa: ANN201
+def days(api: APIClient, **params: object):
     return api.get("/api/v1/availability/days", params)
 
 

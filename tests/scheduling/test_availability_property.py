@@ -85,7 +85,7 @@ schedule = st.fixed_dictionaries(
 
 
 @pytest.fixture
-def world(rules):  # noqa: ANN001, ANN201
+def world(rules):
     """Three practitioners without hours, three rooms and a pool of clients, reused by every
     example (each example writes inside a transaction it rolls back)."""
     people = [PractitionerFactory(display_name=f"P{n}", hours=False) for n in range(PEOPLE)]
@@ -99,7 +99,7 @@ def _time(quarters: int) -> dt.time:
     return dt.time(quarters // 4, quarters % 4 * 15)
 
 
-def _build(case: dict, people: list, rooms: list, clients: list) -> dict:  # noqa: C901
+def _build(case: dict, people: list, rooms: list, clients: list) -> dict:
     service = ServiceFactory(duration_minutes=case["duration"], buffer_minutes=case["buffer"])
     for n, (person, (active, performs, depth, position, hours)) in enumerate(zip(people, case["people"], strict=True)):
         active, performs = active or n == 0, performs or n == 0

@@ -18,11 +18,11 @@ from treatments.models import Service
 
 
 @pytest.fixture
-def face(rules) -> Service:  # noqa: ANN001
+def face(rules) -> Service:
     return Service.objects.get(slug="microneedling-face")
 
 
-def refused(code: str, **kwargs) -> SchedulingError:  # noqa: ANN003
+def refused(code: str, **kwargs) -> SchedulingError:
     with pytest.raises(SchedulingError) as caught:
         book_appointment(**kwargs)
     assert caught.value.code == code, caught.value.message

@@ -29,11 +29,11 @@ def api() -> APIClient:
 
 
 @pytest.fixture
-def face(rules) -> Service:  # noqa: ANN001
+def face(rules) -> Service:
     return Service.objects.get(slug="microneedling-face")
 
 
-def availability(api: APIClient, **params: object):  # noqa: ANN201
+def availability(api: APIClient, **params: object):
     return api.get("/api/v1/availability", params)
 
 

@@ -20,7 +20,7 @@ from treatments.models import Service
 
 
 @pytest.fixture
-def face(rules) -> Service:  # noqa: ANN001
+def face(rules) -> Service:
     return Service.objects.get(slug="microneedling-face")
 
 
@@ -224,7 +224,11 @@ def test_the_day_picker_runs_a_constant_number_of_queries(client, anna, face, pe
     for n in range(people - 1):
         PractitionerFactory(display_name=f"P{n}")
     with django_assert_max_num_queries(10):
-        assert client.get(service_url(day=monday().isoformat())).status_code == 200
+        response = client.get(service_url(day=monday().isoformat()))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert ">09:00</" in page and ">17:00</" in page  # the day's times are on the page
+    assert [n for n in range(people - 1) if f">P{n}</option>" in page] == list(range(people - 1))
 
 
 def test_a_time_taken_while_she_signed_up_is_rechecked_on_the_confirm_page(client, alice, bob, anna, face):
@@ -237,7 +241,7 @@ def test_a_time_taken_while_she_signed_up_is_rechecked_on_the_confirm_page(clien
     assert "just been taken" in response.content.decode()
 
 
-def pregnant_client():  # noqa: ANN201
+def pregnant_client():
     pregnant = make_client(screened=False)
     submit_intake(pregnant, {"pregnancy"})
     sign_consent(pregnant)

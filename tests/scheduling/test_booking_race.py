@@ -40,14 +40,14 @@ def test_threads_racing_for_one_slot_make_exactly_one_booking(rules, anna):
     results: list[str] = []
     lock = threading.Lock()
 
-    def attempt(client) -> None:  # noqa: ANN001
+    def attempt(client) -> None:
         try:
             barrier.wait()
             book_appointment(client=client, service=face, start=start, practitioner=anna, booked_by=client)
             outcome = "booked"
         except SchedulingError as error:
             outcome = error.code
-        except Exception as error:  # noqa: BLE001 - the test reports any other failure
+        except Exception as error:
             outcome = f"error: {error!r}"
         finally:
             connections.close_all()
@@ -90,7 +90,7 @@ def test_one_client_racing_at_two_practitioners_makes_one_booking(rules, anna, a
     barrier = threading.Barrier(2)
     results: list[str] = []
 
-    def attempt(practitioner) -> None:  # noqa: ANN001
+    def attempt(practitioner) -> None:
         try:
             barrier.wait()
             book_appointment(

@@ -25,7 +25,7 @@ DESK_ALL_NO = {f"day_of-{name}": "no" for name in ("pregnancy", "infection", "me
 
 
 @pytest.fixture
-def appt(alice, anna):  # noqa: ANN001, ANN201
+def appt(alice, anna):
     return appointment(alice, anna, local(DAY, 10))
 
 

@@ -21,7 +21,7 @@ NEXT_MONDAY = dt.date(2027, 3, 8)
 
 
 @pytest.fixture
-def dataset(alice, bob, anna):  # noqa: ANN001, ANN201
+def dataset(alice, bob, anna):
     room1, room2 = Room.objects.get(name="Room 1"), Room.objects.get(name="Room 2")
     # This week: Anna works 6 × 8 h = 2880 min, minus Thursday afternoon off (240) = 2640.
     TimeOff.objects.create(
@@ -51,7 +51,7 @@ def _plan(email: str) -> TreatmentPlan:
 
 
 @pytest.fixture
-def plans(anna):  # noqa: ANN001, ANN201
+def plans(anna):
     completed, cancelled, overdue, on_track = (_plan(f"plan{i}@example.com") for i in range(4))
     TreatmentPlan.objects.filter(pk=completed.pk).update(status=TreatmentPlan.Status.COMPLETED)
     TreatmentPlan.objects.filter(pk=cancelled.pk).update(status=TreatmentPlan.Status.CANCELLED)

@@ -22,11 +22,11 @@ SIGNUP = {
 
 
 @pytest.fixture
-def consent(rules):  # noqa: ANN001, ANN201
+def consent(rules):
     return ConsentText.objects.create(version=1, body="I consent to skin needling.")
 
 
-def _intake(client, next_url: str, **extra: str):  # noqa: ANN001, ANN202
+def _intake(client, next_url: str, **extra: str):
     answers = {item.slug: "no" for item in active_questions()}
     url = f"{reverse('clients:intake')}?{urlencode({'next': next_url})}"
     return client.post(url, {**answers, "signed_name": "zoe  NG", "accepted": "on", **extra})

@@ -41,12 +41,12 @@ def _clean_sms():
 
 
 @pytest.fixture
-def eager(monkeypatch):  # noqa: ANN001, ANN201
+def eager(monkeypatch):
     """Celery runs tasks in-process (only for the on-commit kick; nothing time-based)."""
     monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
 
 
-def make_row(client, *, due_at: dt.datetime, channel: str = "email", key: str = "test:1", **fields: object):  # noqa: ANN001, ANN201
+def make_row(client, *, due_at: dt.datetime, channel: str = "email", key: str = "test:1", **fields: object):
     return Notification.objects.create(
         client=client,
         kind=fields.pop("kind", Notification.Kind.TIP),

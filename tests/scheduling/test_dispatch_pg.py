@@ -52,7 +52,7 @@ def test_dispatchers_racing_send_each_row_exactly_once(alice):
                 claimed.append(result.claimed)
                 if result.claimed == 0:
                     return
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as error:
             errors.append(error)
         finally:
             connection.close()

@@ -22,7 +22,7 @@ class Inbox:
     def __init__(self) -> None:
         self.envelopes: list = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
 
@@ -34,7 +34,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def smtp(settings):  # noqa: ANN001, ANN201
+def smtp(settings):
     inbox = Inbox()
     controller = aiosmtpd.Controller(inbox, hostname="127.0.0.1", port=_free_port())
     controller.start()

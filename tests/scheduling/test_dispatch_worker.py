@@ -86,7 +86,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(alice, tmp_path):
     )
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("SPA_TESTING", "SMTP_URL")}
+    env = {k: v for k, v in os.environ.items() if k != "SMTP_URL"}
     env.update(
         DJANGO_SETTINGS_MODULE="spa.settings",
         DATABASE_URL=_database_url(),

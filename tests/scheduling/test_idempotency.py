@@ -14,13 +14,13 @@ from scheduling.models import Appointment, IdempotencyKey
 from tests.scheduling.booking_support import at, make_plan, monday
 
 
-def client_api(user) -> APIClient:  # noqa: ANN001
+def client_api(user) -> APIClient:
     api = APIClient()
     api.force_authenticate(user)
     return api
 
 
-def book(api: APIClient, start: dt.datetime, key: str | None, **extra: object):  # noqa: ANN201
+def book(api: APIClient, start: dt.datetime, key: str | None, **extra: object):
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
     data = {"service": "microneedling-face", "start": start.isoformat(), **extra}
     return api.post("/api/v1/appointments", data, format="json", **headers)

@@ -17,21 +17,21 @@ from treatments.models import Concern, Service, TreatmentArea
 
 
 @pytest.fixture
-def face(rules) -> Service:  # noqa: ANN001
+def face(rules) -> Service:
     return Service.objects.get(slug="microneedling-face")
 
 
 @pytest.fixture
-def body(rules) -> Service:  # noqa: ANN001
+def body(rules) -> Service:
     return Service.objects.get(slug="microneedling-body")
 
 
 @pytest.fixture
-def consultation(rules) -> Service:  # noqa: ANN001
+def consultation(rules) -> Service:
     return Service.objects.get(slug="consultation")
 
 
-def refused(code: str, call=book_appointment, **kwargs) -> SchedulingError:  # noqa: ANN001, ANN003
+def refused(code: str, call=book_appointment, **kwargs) -> SchedulingError:
     with pytest.raises(SchedulingError) as caught:
         call(**kwargs)
     assert caught.value.code == code, caught.value.message
@@ -240,7 +240,7 @@ def test_a_plan_session_must_be_a_needling_of_the_plans_area(alice, anna, body, 
 # --- Availability offers only what she may book ------------------------------------------------
 
 
-def _days_offered(response) -> set[dt.date]:  # noqa: ANN001
+def _days_offered(response) -> set[dt.date]:
     assert response.status_code == 200, response.content
     return {dt.datetime.fromisoformat(s["start"]).date() for s in response.json()["slots"]}
 
@@ -330,7 +330,7 @@ def test_the_api_answers_each_refusal_with_its_code(alice, anna, face):
     api.force_authenticate(alice)
     plan = make_plan(alice)
 
-    def post(**data: object):  # noqa: ANN202
+    def post(**data: object):
         return api.post("/api/v1/appointments", data, format="json")
 
     assert post(service="microneedling-face", start=at(monday(), 10).isoformat()).status_code == 201

@@ -22,7 +22,7 @@ def rows(**filters: object) -> dict[str, Notification]:
     return {n.dedupe_key: n for n in Notification.objects.filter(**filters)}
 
 
-def set_profile(user, **fields: object) -> None:  # noqa: ANN001
+def set_profile(user, **fields: object) -> None:
     profile = ClientProfile.objects.get(user=user)
     for name, value in fields.items():
         setattr(profile, name, value)
@@ -30,13 +30,13 @@ def set_profile(user, **fields: object) -> None:  # noqa: ANN001
     user.client_profile = profile
 
 
-def book(client, practitioner, start: dt.datetime, **fields: object) -> Appointment:  # noqa: ANN001
+def book(client, practitioner, start: dt.datetime, **fields: object) -> Appointment:
     appointment = AppointmentFactory(client=client, practitioner=practitioner, start=start, **fields)
     outbox.appointment_booked(appointment=appointment)
     return appointment
 
 
-def record(plan, appointment: Appointment, practitioner) -> PlanSession:  # noqa: ANN001
+def record(plan, appointment: Appointment, practitioner) -> PlanSession:
     appointment.status = Appointment.Status.COMPLETED
     appointment.save()
     return PlanSession.objects.create(

@@ -14,7 +14,7 @@ Status = Notification.Status
 
 
 @pytest.fixture
-def staff(db):  # noqa: ANN001, ANN201
+def staff(db):
     return UserFactory(email="desk@example.com", is_staff=True)
 
 
@@ -41,10 +41,13 @@ def test_messages_page_needs_a_login(client):
 @pytest.mark.parametrize("count", [1, 50])
 def test_messages_page_queries_stay_constant(client, alice, count, django_assert_max_num_queries):
     for i in range(count):
-        make_row(alice, due_at=local(2026, 12, 1, 9), key=f"a:{i}")
+        make_row(alice, due_at=local(2026, 12, 1, 9), key=f"a:{i}", subject=f"Note #{i:03d}")
     client.force_login(alice)
     with django_assert_max_num_queries(8):
-        assert client.get(reverse("scheduling:messages")).status_code == 200
+        response = client.get(reverse("scheduling:messages"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert [i for i in range(count) if f"Note #{i:03d}" in page] == list(range(count))
 
 
 def test_staff_outbox_filters_and_shows_errors(client, staff, alice, bob):
@@ -94,7 +97,10 @@ def test_clients_cannot_use_the_staff_outbox(client, alice, bob):
 @pytest.mark.parametrize("count", [1, 50])
 def test_staff_outbox_queries_stay_constant(client, staff, alice, count, django_assert_max_num_queries):
     for i in range(count):
-        make_row(alice, due_at=local(2026, 12, 1, 9), key=f"a:{i}", status=Status.FAILED, last_error="x")
+        make_row(alice, due_at=local(2026, 12, 1, 9), key=f"a:{i}", status=Status.FAILED, last_error=f"Error #{i:03d}")
     client.force_login(staff)
     with django_assert_max_num_queries(8):
-        assert client.get(reverse("scheduling:staff_outbox")).status_code == 200
+        response = client.get(reverse("scheduling:staff_outbox"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert [i for i in range(count) if f"Error #{i:03d}" in page] == list(range(count))

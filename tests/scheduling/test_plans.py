@@ -30,7 +30,7 @@ NOW = local(2027, 1, 4, 8)
 
 
 @pytest.fixture
-def ben(anna):  # noqa: ANN001, ANN201
+def ben(anna):
     """Ben may needle up to 1.0 mm: never offered for deep acne scars (1.5–2.0 mm)."""
     return PractitionerFactory(
         user__email="ben@example.com", user__first_name="Ben", display_name="Ben", max_depth_mm=Decimal("1.00")
@@ -190,7 +190,7 @@ def test_a_practitioner_below_the_plans_depth_is_refused_for_the_course(alice, a
     assert error.value.code == "depth_over_practitioner"
 
 
-def acne_plan(client):  # noqa: ANN001, ANN201
+def acne_plan(client):
     """Acne scars on the cheeks: 1.0–1.5 mm. Ben (1.0 mm) may start it but not finish it."""
     return start_plan(client=client, concern="acne_scars", area="cheeks", created_by=client)
 

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -20,7 +21,7 @@ def api() -> APIClient:
     return APIClient()
 
 
-def _login(api: APIClient, user) -> APIClient:  # noqa: ANN001
+def _login(api: APIClient, user) -> APIClient:
     api.force_authenticate(user)
     return api
 
@@ -104,7 +105,8 @@ def test_plan_detail_shows_windows_booked_and_done_sessions(api, alice, anna):
     PlanSession.objects.create(plan=plan, number=1, appointment=first, depth_used_mm=Decimal("1.50"), reaction="none")
     PlanSession.objects.filter(plan=plan).update(results_rating=4)
     second = session(plan, 2, local(2026, 11, 14, 10), anna)
-    body = _login(api, alice).get(f"/api/v1/plans/{plan.pk}").json()
+    with time_machine.travel(local(2026, 11, 1, 9), tick=False):  # between the two sessions
+        body = _login(api, alice).get(f"/api/v1/plans/{plan.pk}").json()
     one, two, three, four = body["sessions"]
     assert (one["status"], one["depth_used_mm"], one["rating"], one["appointment"]) == ("completed", 1.5, 4, first.pk)
     assert (two["status"], two["window_start"], two["window_end"], two["appointment"]) == (
@@ -118,7 +120,7 @@ def test_plan_detail_shows_windows_booked_and_done_sessions(api, alice, anna):
     assert body["suggested_depth_mm"] == 1.75
 
 
-def _recorded(plan: TreatmentPlan, number: int, practitioner) -> None:  # noqa: ANN001
+def _recorded(plan: TreatmentPlan, number: int, practitioner) -> None:
     appointment = session(plan, number, local(2026, 1, 1, 10) + dt.timedelta(weeks=5 * number), practitioner)
     PlanSession.objects.create(
         plan=plan, number=number, appointment=appointment, depth_used_mm=Decimal("1.50"), reaction="mild"
@@ -152,7 +154,7 @@ def test_plan_list_and_detail_queries_stay_constant(api, alice, anna, django_ass
 # --- appointments/{id}/complete --------------------------------------------------------------
 
 
-def _plan_appointment(alice, practitioner, concern="deep_acne_scars"):  # noqa: ANN001, ANN202
+def _plan_appointment(alice, practitioner, concern="deep_acne_scars"):
     plan = deep_acne_plan(alice) if concern == "deep_acne_scars" else None
     if plan is None:
         from scheduling.plans import start_plan

@@ -20,11 +20,11 @@ PNG = (
 
 
 @pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):  # noqa: ANN001, ANN201
+def private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
-def _recorded(plan: TreatmentPlan, number: int, practitioner, rating: int | None = None, day: int = 0) -> PlanSession:  # noqa: ANN001
+def _recorded(plan: TreatmentPlan, number: int, practitioner, rating: int | None = None, day: int = 0) -> PlanSession:
     start = local(2026, 1, 1, 10) + dt.timedelta(weeks=5 * number, days=day)
     appointment = session(plan, number, start, practitioner, status="completed")
     return PlanSession.objects.create(

@@ -17,8 +17,15 @@ from tests.scheduling.plans_support import local
 NOW = local(2026, 12, 7, 10)
 
 
+@pytest.fixture(autouse=True)
+def clock():
+    """A week before the check: alice's first intake (and the appointment) are stamped then."""
+    with time_machine.travel(local(2026, 11, 30, 10), tick=False):
+        yield
+
+
 @pytest.fixture
-def appointment(alice, anna):  # noqa: ANN001, ANN201
+def appointment(alice, anna):
     return AppointmentFactory(client=alice, practitioner=anna, start=local(2026, 12, 9, 10))
 
 

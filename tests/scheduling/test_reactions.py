@@ -29,12 +29,12 @@ def _past(hours: int = 1) -> dt.datetime:
 
 
 @pytest.fixture
-def plan(alice):  # noqa: ANN001, ANN201
+def plan(alice):
     # Acne scars on the cheeks: 1.0–1.5 mm.
     return start_plan(client=alice, concern="acne_scars", area="cheeks", created_by=alice)
 
 
-def _record(plan: TreatmentPlan, practitioner, reaction: str, depth: str = "1.00") -> PlanSession:  # noqa: ANN001
+def _record(plan: TreatmentPlan, practitioner, reaction: str, depth: str = "1.00") -> PlanSession:
     appointment = session(plan, 1, _past(), practitioner, status=Appointment.Status.CHECKED_IN)
     return record_session(
         appointment=appointment,

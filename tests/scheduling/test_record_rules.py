@@ -21,7 +21,7 @@ from treatments.models import Product, Service, TreatmentArea
 
 
 @pytest.fixture
-def ben(anna):  # noqa: ANN001, ANN201
+def ben(anna):
     return PractitionerFactory(
         user__email="ben@example.com", user__first_name="Ben", display_name="Ben", max_depth_mm=Decimal("1.00")
     )
@@ -31,15 +31,15 @@ def _past(hours: int = 1) -> dt.datetime:
     return timezone.now() - dt.timedelta(hours=hours)
 
 
-def _plan(client, concern: str = "fine_lines", area: str = "cheeks") -> TreatmentPlan:  # noqa: ANN001
+def _plan(client, concern: str = "fine_lines", area: str = "cheeks") -> TreatmentPlan:
     return start_plan(client=client, concern=concern, area=area, created_by=client)
 
 
-def _arrived(plan: TreatmentPlan, practitioner, start: dt.datetime | None = None) -> Appointment:  # noqa: ANN001
+def _arrived(plan: TreatmentPlan, practitioner, start: dt.datetime | None = None) -> Appointment:
     return session(plan, 1, start or _past(), practitioner, status=Appointment.Status.CHECKED_IN)
 
 
-def _record(appointment: Appointment, depth: str, *, by, areas=("cheeks",), reason: str = "", **kwargs):  # noqa: ANN001, ANN003, ANN201
+def _record(appointment: Appointment, depth: str, *, by, areas=("cheeks",), reason: str = "", **kwargs):
     kwargs.setdefault("reaction", PlanSession.Reaction.MILD)
     return record_session(
         appointment=appointment,
@@ -53,7 +53,7 @@ def _record(appointment: Appointment, depth: str, *, by, areas=("cheeks",), reas
     )
 
 
-def _codes(appointment: Appointment, depth: str, **kwargs) -> list[str]:  # noqa: ANN003
+def _codes(appointment: Appointment, depth: str, **kwargs) -> list[str]:
     with pytest.raises(SchedulingError) as error:
         _record(appointment, depth, **kwargs)
     assert not PlanSession.objects.exists()
@@ -130,7 +130,7 @@ def test_a_session_is_recorded_only_after_its_start(alice, anna):
 # --- Needling without a plan --------------------------------------------------------------------
 
 
-def _visit(client, practitioner, start: dt.datetime | None = None, service: str = "microneedling-face"):  # noqa: ANN001, ANN201
+def _visit(client, practitioner, start: dt.datetime | None = None, service: str = "microneedling-face"):
     return AppointmentFactory(
         client=client,
         practitioner=practitioner,

@@ -19,18 +19,18 @@ from treatments.models import Product, TreatmentArea
 
 
 @pytest.fixture
-def ben(anna):  # noqa: ANN001, ANN201
+def ben(anna):
     return PractitionerFactory(
         user__email="ben@example.com", user__first_name="Ben", display_name="Ben", max_depth_mm=Decimal("1.00")
     )
 
 
 @pytest.fixture
-def cheeks(rules):  # noqa: ANN001, ANN201
+def cheeks(rules):
     return [TreatmentArea.objects.get(slug="cheeks")]
 
 
-def arrived(plan, number, start, practitioner, status=Appointment.Status.CHECKED_IN):  # noqa: ANN001, ANN201
+def arrived(plan, number, start, practitioner, status=Appointment.Status.CHECKED_IN):
     """A plan session's appointment whose client has been checked in (recording needs it)."""
     return session(plan, number, start, practitioner, status=status)
 
@@ -39,7 +39,7 @@ def _earlier(hours: int = 2) -> dt.datetime:
     return timezone.now() - dt.timedelta(hours=hours)
 
 
-def _record(appointment: Appointment, depth: str, *, by, reason: str = "", **kwargs) -> PlanSession:  # noqa: ANN001
+def _record(appointment: Appointment, depth: str, *, by, reason: str = "", **kwargs) -> PlanSession:
     kwargs.setdefault("areas", TreatmentArea.objects.filter(slug="cheeks"))
     kwargs.setdefault("products", Product.objects.filter(slug="colostrum_gel"))
     kwargs.setdefault("reaction", PlanSession.Reaction.MILD)

@@ -18,11 +18,11 @@ from tests.scheduling.staff_support import DAY, appointment, local
 
 
 @pytest.fixture
-def ben(anna):  # noqa: ANN001, ANN201
+def ben(anna):
     return PractitionerFactory(user__email="ben@example.com", user__first_name="Ben", display_name="Ben", position=1)
 
 
-def _placed(schedule) -> dict[int, tuple[str, int, int]]:  # noqa: ANN001
+def _placed(schedule) -> dict[int, tuple[str, int, int]]:
     """Appointment id → (row label, column index, rowspan) as laid out on the grid."""
     placed = {}
     for row in schedule.rows:
@@ -197,7 +197,7 @@ def _fill_day(count: int, batch: str) -> None:
         appointment(person, practitioners[n % 5], start, room=rooms[n % 5])
 
 
-def _queries(client, url: str, params: dict) -> int:  # noqa: ANN001
+def _queries(client, url: str, params: dict) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url, params).status_code == 200
     return len(queries)

@@ -12,7 +12,7 @@ from scheduling.models import Appointment, Notification, WorkingHours
 from tests.scheduling.staff_support import DAY, appointment, local
 
 
-def _practitioner_form(anna, rows: list[tuple[int, str, str]]) -> dict[str, str]:  # noqa: ANN001
+def _practitioner_form(anna, rows: list[tuple[int, str, str]]) -> dict[str, str]:
     data = {
         "user": str(anna.user_id),
         "display_name": "Anna",
@@ -75,7 +75,7 @@ def test_appointments_cannot_be_added_or_retimed_in_the_admin(client, owner, ali
 
 
 @pytest.fixture
-def failed(alice) -> Notification:  # noqa: ANN001
+def failed(alice) -> Notification:
     return Notification.objects.create(
         client=alice,
         kind=Notification.Kind.REMINDER,

@@ -157,7 +157,7 @@ def test_only_booked_sessions_are_flagged(alice, anna):
 NOW = local(2027, 1, 4, 8)
 
 
-def _book(plan, start, by=None, **kwargs):  # noqa: ANN001, ANN202
+def _book(plan, start, by=None, **kwargs):
     return book_appointment(
         client=plan.client, service=plan.service, start=start, plan=plan, booked_by=by or plan.client, now=NOW, **kwargs
     )
