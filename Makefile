@@ -6,9 +6,12 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 
 # A Python >= 3.12: $(PYTHON) if given, else the first suitable one on PATH or under pyenv.
-PYTHON ?= $(shell for p in python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -r); do \
+ifeq ($(origin PYTHON),undefined)
+# Expanded once (:=): a recursive variable would run this search at every use of $(PYTHON).
+PYTHON := $(shell for p in python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -r); do \
 	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; \
 	done)
+endif
 
 .PHONY: help run test lint bench setup venv migrate seed clean lock
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -18,6 +19,13 @@ from tests.scheduling.plans_support import local
 from treatments.models import Contraindication
 
 NOW = local(2026, 12, 7, 10)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """A week before NOW: the intakes the factories write are older than the ones tested."""
+    with time_machine.travel(local(2026, 11, 30, 10), tick=False):
+        yield
 
 
 def _answers(yes: set[str]) -> dict[str, bool]:
