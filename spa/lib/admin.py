@@ -17,6 +17,7 @@ class SavedValueBreadcrumbMixin(admin.ModelAdmin):
         self,
         request: HttpRequest,
         context: dict[str, Any],
+        *,
         add: bool = False,
         change: bool = False,
         form_url: str = "",
