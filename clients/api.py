@@ -16,7 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -27,7 +27,10 @@ from clients.errors import ClientsError
 from clients.models import ClientProfile, IntakeSubmission
 from clients.screening import screening_status
 from clients.selectors import active_questions, current_consent_text, get_client_for_staff, latest_intake
+from spa.lib.access import StaffPermission
+from spa.lib.bounds import NOTES_MAX_LENGTH
 from spa.lib.ip import client_ip as trusted_client_ip
+from spa.lib.roles import GRANT_CLEARANCE
 from treatments.models import Contraindication
 
 LOCKED_OUT = "Too many failed log-ins for this account from your address. Try again in 15 minutes."
@@ -323,7 +326,7 @@ class MyDeleteView(APIView):
 
 
 class ClearanceInputSerializer(serializers.Serializer):
-    note = serializers.CharField()
+    note = serializers.CharField(max_length=NOTES_MAX_LENGTH)
     contraindications = serializers.SlugRelatedField(
         slug_field="slug",
         many=True,
@@ -354,7 +357,7 @@ ClearanceSerializer = inline_serializer(
 
 @method_decorator(sensitive_post_parameters(), name="dispatch")
 class ClearanceView(APIView):
-    permission_classes = [IsAdminUser]  # is_staff
+    permission_classes = [StaffPermission.of(GRANT_CLEARANCE)]
 
     @extend_schema(
         request=ClearanceInputSerializer,

@@ -12,6 +12,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from clients.errors import ClientsError
 from clients.models import ClientProfile
+from spa.lib.bounds import NOTES_MAX_LENGTH
 from treatments.models import Contraindication
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -160,7 +161,11 @@ class IntakeForm(forms.Form):
 
 
 class ClearanceForm(forms.Form):
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="What the doctor said, and who.")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the doctor said, and who.",
+        max_length=NOTES_MAX_LENGTH,
+    )
     contraindications = forms.ModelMultipleChoiceField(
         queryset=Contraindication.objects.none(),
         widget=forms.CheckboxSelectMultiple,

@@ -107,6 +107,11 @@ class ClientProfile(models.Model):
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
+        # The staff roles (spa.lib.roles): client records and clearances belong to the front desk.
+        permissions = [
+            ("view_client_record", "Can see client records, their messages and letters"),
+            ("grant_clearance", "Can record doctor's clearances"),
+        ]
 
     def __str__(self) -> str:
         return str(self.user)

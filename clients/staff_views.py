@@ -6,6 +6,7 @@ Every view of a client record (and every letter opened) writes an ``AuditEntry``
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,12 +20,13 @@ from clients.screening import screening_status, screening_statuses
 from clients.selectors import client_record, get_client_for_staff, staff_client_list
 from clients.views import client_ip
 from spa.lib.access import staff_required
+from spa.lib.roles import GRANT_CLEARANCE, VIEW_CLIENT_RECORD
 from spa.lib.uploads import serve_upload
 
 PAGE_SIZE = 50
 
 
-@staff_required
+@staff_required(perm=VIEW_CLIENT_RECORD)
 def client_list(request: HttpRequest) -> HttpResponse:
     form = ClientSearchForm(request.GET or None)
     search = form.cleaned_data["q"] if form.is_valid() else ""
@@ -35,9 +37,11 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 
 @sensitive_post_parameters()
-@staff_required
+@staff_required(perm=VIEW_CLIENT_RECORD)
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for_staff(pk=pk)
+    if request.method == "POST" and not request.user.has_perm(GRANT_CLEARANCE):
+        raise PermissionDenied("Your role does not record clearances.")
     form = ClearanceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -68,7 +72,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "clients/staff_client.html", context, status=400 if form.errors else 200)
 
 
-@staff_required
+@staff_required(perm=VIEW_CLIENT_RECORD)
 def clearance_letter(request: HttpRequest, pk: int) -> FileResponse:
     """A clearance's scanned letter, to staff only (MEDIA_ROOT is never served directly)."""
     clearance = get_object_or_404(DoctorClearance.objects.select_related("client"), pk=pk)

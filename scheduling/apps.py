@@ -20,6 +20,14 @@ class SchedulingConfig(AppConfig):
 
         privacy.register()
 
+        # The staff roles' groups and their permissions, after every migrate (idempotent). Here
+        # because scheduling migrates last of our apps: every permission exists by then.
+        from django.db.models.signals import post_migrate
+
+        from spa.lib.roles import ensure_role_groups
+
+        post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="spa-role-groups")
+
         # Cache invalidation only (no business flow): any committed change to what availability
         # reads makes cached availability answers stale.
         for model in (Appointment, Closure, Practitioner, Room, TimeOff, WorkingHours, Service):

@@ -9,7 +9,6 @@ import datetime as dt
 import logging
 from decimal import Decimal
 
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +24,7 @@ from scheduling.plans import propose_course, rate_session, start_plan
 from scheduling.recording import record_session
 from scheduling.signals import schedule_written_in_bulk
 from scheduling.staff import check_in_appointment
+from spa.lib import roles
 from spa.lib.time import local_date, local_datetime
 from treatments.models import Contraindication, Product, Service, TreatmentArea
 
@@ -37,6 +37,7 @@ DEMO_ACCOUNTS = [
     ("owner@demo.spa", "Olivia", "Owner", "admin"),
     ("anna@demo.spa", "Anna", "Lindqvist", "practitioner"),
     ("ben@demo.spa", "Ben", "Okafor", "practitioner"),
+    ("desk@demo.spa", "Dana", "Desk", "front desk"),
     ("client@demo.spa", "Chloe", "Client", "client"),
 ]
 PRACTITIONERS = {"anna@demo.spa": Decimal("2.00"), "ben@demo.spa": Decimal("1.00")}
@@ -64,23 +65,8 @@ or pain after 72 hours.
 I understand that results vary: the skin may look fresher within a week, and collagen keeps \
 building for months, with each session adding to it. I can stop the course at any time."""
 
-STAFF_PERMISSIONS = [
-    # What front desk and practitioners may do in the admin (the staff pages need no perms).
-    ("scheduling", "view_appointment"),
-    ("scheduling", "change_appointment"),
-    ("scheduling", "view_treatmentplan"),
-    ("clients", "view_clientprofile"),
-    ("clients", "view_intakesubmission"),
-    ("clients", "add_doctorclearance"),
-    ("clients", "view_doctorclearance"),
-]
-
-
-def staff_group() -> Group:
-    group, _ = Group.objects.get_or_create(name="Staff")
-    perms = [Permission.objects.get(content_type__app_label=app, codename=code) for app, code in STAFF_PERMISSIONS]
-    group.permissions.add(*perms)
-    return group
+# Each demo role's group (spa.lib.roles); the owner is also a superuser.
+DEMO_ROLES = {"admin": roles.OWNER, "practitioner": roles.PRACTITIONER, "front desk": roles.FRONT_DESK}
 
 
 def load_demo(*, now: dt.datetime | None = None) -> list[tuple[str, str]]:
@@ -95,7 +81,7 @@ def load_demo(*, now: dt.datetime | None = None) -> list[tuple[str, str]]:
 
 @transaction.atomic
 def _load_accounts() -> list[tuple[str, str]]:
-    group = staff_group()
+    roles.ensure_role_groups()
     if not ConsentText.objects.exists():
         ConsentText.objects.create(version=1, body=CONSENT_TEXT)
     for position, name in enumerate(ROOMS):
@@ -112,8 +98,9 @@ def _load_accounts() -> list[tuple[str, str]]:
                 is_staff=role != "client",
                 is_superuser=role == "admin",
             )
+        if role in DEMO_ROLES:
+            roles.assign_role(user, DEMO_ROLES[role])
         if role == "practitioner":
-            user.groups.add(group)
             practitioner, created = Practitioner.objects.get_or_create(
                 user=user,
                 defaults={"display_name": first, "max_depth_mm": PRACTITIONERS[email], "position": len(accounts)},

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from scheduling.models import Practitioner, TreatmentPlan
+from spa.lib.bounds import moment_in_range
 from treatments.models import Service
 
 # How many days the day picker shows at once.
@@ -33,6 +35,13 @@ class SlotQueryForm(forms.Form):
     def clean_day(self) -> dt.date:
         today = timezone.localdate()
         day = self.cleaned_data.get("day") or today
+        last = today + dt.timedelta(days=settings.SPA_HORIZON_DAYS)
+        if day > last:
+            raise forms.ValidationError(
+                "That day is outside the booking horizon: choose one up to %(last)s.",
+                code="beyond_horizon",
+                params={"last": last.isoformat()},
+            )
         return max(day, today)
 
 
@@ -48,6 +57,10 @@ class SlotChoiceForm(forms.Form):
         start = self.cleaned_data["start"]
         if timezone.is_naive(start):
             start = timezone.make_aware(start)
+        # Far dates overflow on the way to UTC; the horizon refuses them with a clear message.
+        last = timezone.localdate() + dt.timedelta(days=settings.SPA_HORIZON_DAYS + 1)
+        if not moment_in_range(start) or start.astimezone(dt.UTC).date() > last:
+            raise forms.ValidationError("That time is outside the booking horizon.", code="beyond_horizon")
         return start
 
 

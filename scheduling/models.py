@@ -243,6 +243,14 @@ class Appointment(models.Model):
 
     class Meta:
         ordering = ["start"]
+        # The staff roles (spa.lib.roles): what a front desk, a practitioner and the owner may do.
+        permissions = [
+            ("view_all_schedules", "Can see and manage every practitioner's schedule, hours and time off"),
+            ("book_for_clients", "Can book, move and cancel appointments for clients"),
+            ("check_in", "Can check clients in and record no-shows"),
+            ("record_session", "Can record sessions on their own appointments"),
+            ("view_dashboard", "Can see the owner's dashboard"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="appointment_times_ordered",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from scheduling.errors import SchedulingError
 from scheduling.models import PlanSession, SessionPhoto, TreatmentPlan
+from spa.lib.bounds import COMMENT_MAX_LENGTH, NOTES_MAX_LENGTH
 from treatments.models import Product, TreatmentArea
 
 
@@ -44,7 +45,9 @@ class RecordSessionForm(forms.Form):
     reaction = forms.ChoiceField(
         label=_("Skin reaction"), choices=PlanSession.Reaction.choices, widget=forms.RadioSelect
     )
-    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=NOTES_MAX_LENGTH
+    )
     depth_override_reason = forms.CharField(
         label=_("Reason for a depth outside the plan's range"),
         max_length=300,
@@ -67,7 +70,10 @@ class RateSessionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
-        label=_("Anything to tell us (reactions, questions)?"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Anything to tell us (reactions, questions)?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
     )
 
 

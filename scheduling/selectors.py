@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from clients.models import User
 from scheduling.models import Appointment, TreatmentPlan
+from spa.lib.roles import SEE_ALL_SCHEDULES
 
 
 def _appointments() -> QuerySet[Appointment]:
@@ -29,7 +30,10 @@ def appointments_for_user(user: User) -> QuerySet[Appointment]:
     if not user.is_authenticated:
         return Appointment.objects.none()
     if user.is_staff:
-        return _appointments()
+        if user.has_perm(SEE_ALL_SCHEDULES):
+            return _appointments()
+        # A practitioner's role: the appointments on their own schedule.
+        return _appointments().filter(practitioner__user_id=user.pk)
     return appointments_for_client(user)
 
 

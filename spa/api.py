@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -27,6 +28,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 if problem.field:
                     body.setdefault(problem.field, []).append(problem.message)
         return Response(body, status=exc.status)
+    if isinstance(exc, RequestDataTooBig):
+        # Django would answer with its HTML 400 page; an API client gets JSON.
+        body = {"detail": "The request body is too large.", "code": "too_large"}
+        return Response(body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from scheduling.answer_cache import forget_cached_answers
+from spa.lib.roles import FRONT_DESK, assign_role
 from tests.factories import PractitionerFactory, RoomFactory, make_client
 from treatments.defaults import load_default_rules
 
@@ -76,6 +77,16 @@ def anna(rules):
     RoomFactory(name="Room 1")
     RoomFactory(name="Room 2")
     return PractitionerFactory(user__email="anna@example.com", user__first_name="Anna", display_name="Anna")
+
+
+@pytest.fixture
+def desk(rules):
+    """Dana at the front desk: every schedule, bookings for clients, client records (spa.lib.roles)."""
+    user = get_user_model().objects.create_user(
+        email="desk@example.com", password="x-desk-password-1", first_name="Dana", last_name="Desk", is_staff=True
+    )
+    assign_role(user, FRONT_DESK)
+    return user
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clients.models import ClientProfile, ConsentSignature, ConsentText, IntakeAnswer, IntakeSubmission, User
 from scheduling.models import Appointment, Practitioner, Room, WorkingHours
+from spa.lib.roles import PRACTITIONER, assign_role
 from treatments.models import Contraindication, Service
 
 PASSWORD = "a-long-test-password-1"
@@ -117,6 +118,12 @@ class PractitionerFactory(factory.django.DjangoModelFactory):
     def services(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             self.services.set(extracted if extracted is not None else Service.objects.all())
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """The practitioner's staff role (spa.lib.roles): Practitioner unless ``role=...``."""
+        if create:
+            assign_role(self.user, str(extracted or PRACTITIONER))
 
 
 class AppointmentFactory(factory.django.DjangoModelFactory):

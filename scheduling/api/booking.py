@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,6 +25,8 @@ from scheduling.booking import book_appointment, cancel_appointment, reschedule_
 from scheduling.idempotency import Answer, run_once
 from scheduling.models import Appointment, Practitioner
 from scheduling.selectors import appointments_for_user, get_appointment_for_user, get_plan_for_client
+from spa.lib.bounds import BoundedDateInput
+from spa.lib.roles import BOOK_FOR_CLIENTS
 from spa.lib.time import local_day_bounds
 from treatments.models import Service
 
@@ -156,7 +159,7 @@ class AppointmentListView(_BookingThrottleMixin, APIView):
         rows = appointments_for_user(request.user).order_by("start")
         day = request.query_params.get("date")
         if day:
-            field = serializers.DateField()
+            field = BoundedDateInput()
             try:
                 parsed = field.to_internal_value(day)
             except serializers.ValidationError as error:
@@ -182,6 +185,8 @@ class AppointmentListView(_BookingThrottleMixin, APIView):
         if data.get("client"):
             if not request.user.is_staff:
                 raise serializers.ValidationError({"client": ["Only staff book for another client."]})
+            if not request.user.has_perm(BOOK_FOR_CLIENTS):
+                raise PermissionDenied("Only the front desk books for another client.")
             client = get_user_model().objects.filter(pk=data["client"], is_active=True).first()
             if client is None:
                 raise serializers.ValidationError({"client": ["Unknown client."]})

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clients.models import User
+from scheduling import roles
 from scheduling.api.booking import IDEMPOTENCY_KEY, idempotent
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, PlanSession, TreatmentPlan
@@ -36,6 +37,9 @@ from scheduling.plans import (
     suggested_depth_from,
 )
 from scheduling.recording import record_session
+from spa.lib.access import StaffPermission
+from spa.lib.bounds import NOTES_MAX_LENGTH, parse_id
+from spa.lib.roles import RECORD_SESSION
 from treatments.models import Product, TreatmentArea
 
 
@@ -106,7 +110,7 @@ class StartPlanInput(serializers.Serializer):
 class CompleteInput(serializers.Serializer):
     needle_depth_mm = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0"))
     areas = serializers.ListField(child=serializers.SlugField(), help_text="Slugs of the areas treated.")
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTES_MAX_LENGTH)
     products = serializers.ListField(child=serializers.SlugField(), required=False, default=list)
     reaction = serializers.ChoiceField(
         choices=PlanSession.Reaction.choices, required=False, default=PlanSession.Reaction.MILD
@@ -251,9 +255,10 @@ class PlanListView(APIView):
         plans = plans_visible_to(request.user)
         client = request.query_params.get("client")
         if request.user.is_staff and client:
-            if not client.isdigit():
+            client_id = parse_id(client)
+            if client_id is None:
                 return Response({"client": ["A client id."]}, status=status.HTTP_400_BAD_REQUEST)
-            plans = plans.filter(client_id=int(client))
+            plans = plans.filter(client_id=client_id)
         return Response([plan_payload(plan) for plan in plans])
 
     @extend_schema(
@@ -333,7 +338,7 @@ def _proposal_payload(proposal: Proposal) -> dict[str, Any]:
 
 
 class AppointmentCompleteView(APIView):
-    permission_classes = [IsStaff]
+    permission_classes = [StaffPermission.of(RECORD_SESSION)]
 
     @extend_schema(
         summary="Record the session of a needling appointment and complete it (a practitioner)",
@@ -349,7 +354,8 @@ class AppointmentCompleteView(APIView):
         responses=SessionRecordSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
-        appointment = get_object_or_404(Appointment, pk=pk)
+        appointment = get_object_or_404(Appointment.objects.select_related("practitioner"), pk=pk)
+        roles.check_may_record(request.user, appointment)
         data = CompleteInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

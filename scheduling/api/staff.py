@@ -20,17 +20,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scheduling import calendars, staff
+from scheduling import calendars, roles, staff
 from scheduling.api.booking import AppointmentSerializer, PractitionerRefSerializer
 from scheduling.checkin import MEDICATION_CHOICES, PREGNANCY_CHOICES, PROCEDURE_CHOICES, DayOfAnswers
 from scheduling.models import Appointment, Practitioner
 from scheduling.schedule import Entry, day_entries
 from scheduling.selectors import appointments_for_user, get_appointment_for_user
+from spa.lib.access import StaffPermission
+from spa.lib.bounds import BoundedDateInput
+from spa.lib.roles import CHECK_IN
 from spa.lib.time import local_date
 
 
 class ScheduleQuery(serializers.Serializer):
-    date = serializers.DateField(required=False, help_text="Local date (YYYY-MM-DD); today when left out.")
+    date = BoundedDateInput(required=False, help_text="Local date (YYYY-MM-DD); today when left out.")
     practitioner = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
 
     def validate_practitioner(self, value: int) -> Practitioner:
@@ -92,7 +95,7 @@ def _entry(entry: Entry) -> dict[str, Any]:
 
 
 class ScheduleView(APIView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [IsAdminUser]  # any staff; a practitioner's role sees their own column
 
     @extend_schema(
         summary="The day's appointments with intake flags (staff)",
@@ -103,12 +106,14 @@ class ScheduleView(APIView):
         query = ScheduleQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         day = query.validated_data.get("date") or local_date(timezone.now())
-        entries = day_entries(day=day, practitioner=query.validated_data.get("practitioner"))
+        practitioner = roles.schedule_practitioner(request.user, query.validated_data.get("practitioner"))
+        entries = day_entries(day=day, practitioner=practitioner)
         return Response(ScheduleSerializer({"date": day, "appointments": [_entry(e) for e in entries]}).data)
 
 
 def _staff_action(request: Request, pk: int, action: Any) -> Response:
     appointment = get_appointment_for_user(request.user, pk)
+    roles.check_appointment_scope(request.user, appointment)
     action(appointment=appointment, by=request.user)
     return Response(AppointmentSerializer(appointments_for_user(request.user).get(pk=pk)).data)
 
@@ -133,7 +138,7 @@ class CheckInInput(serializers.Serializer):
 
 
 class CheckInView(APIView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffPermission.of(CHECK_IN)]
 
     @extend_schema(
         summary="Check a client in (staff; a booked appointment, on its day, after re-screening)",
@@ -157,7 +162,7 @@ class CheckInView(APIView):
 
 
 class NoShowView(APIView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffPermission.of(CHECK_IN)]
 
     @extend_schema(
         summary="Record a no-show (staff; only a booked appointment after its start); withdraws reminders",

@@ -20,6 +20,8 @@ from scheduling.models import Notification
 from scheduling.previsit import PrevisitAnswers, submit_previsit_check
 from scheduling.selectors import get_appointment_for_client
 from spa.lib.access import staff_required
+from spa.lib.bounds import BoundedDateField
+from spa.lib.roles import VIEW_CLIENT_RECORD
 
 PAGE_SIZE = 50
 
@@ -32,8 +34,8 @@ class OutboxFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any status"), *Notification.Status.choices], required=False)
     kind = forms.ChoiceField(choices=[("", "Any kind"), *Notification.Kind.choices], required=False)
     channel = forms.ChoiceField(choices=[("", "Any channel"), *Notification.Channel.choices], required=False)
-    day_from = forms.DateField(label="Due from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    day_to = forms.DateField(label="Due until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    day_from = BoundedDateField(label="Due from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    day_to = BoundedDateField(label="Due until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -72,7 +74,7 @@ def previsit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@staff_required
+@staff_required(perm=VIEW_CLIENT_RECORD)
 def staff_outbox(request: HttpRequest) -> HttpResponse:
     form = OutboxFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -85,7 +87,7 @@ def staff_outbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required
+@staff_required(perm=VIEW_CLIENT_RECORD)
 @require_POST
 def staff_outbox_resend(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(Notification, pk=pk)

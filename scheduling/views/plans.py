@@ -11,6 +11,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 from clients.models import AuditEntry, User
 from clients.screening import screening_status
 from clients.services import record_access
+from scheduling import roles
 from scheduling.errors import SchedulingError
 from scheduling.fit import depth_warnings
 from scheduling.idempotency import Answer, run_once
@@ -53,7 +55,8 @@ from scheduling.recording import record_session
 from scheduling.selectors import rule_overrides
 from scheduling.views.booking import gate_context
 from scheduling.views.care import AdverseEventForm, NoteForm
-from spa.lib.access import staff_required
+from spa.lib.access import has_any_perm, staff_required
+from spa.lib.roles import RECORD_SESSION, VIEW_CLIENT_RECORD
 from spa.lib.time import local_date
 from spa.lib.uploads import serve_upload
 from treatments.errors import TreatmentsError
@@ -248,6 +251,7 @@ def record_session_view(request: HttpRequest, pk: int) -> HttpResponse:
         Appointment.objects.select_related("client", "practitioner", "service", "plan", "plan__concern", "plan__area"),
         pk=pk,
     )
+    roles.check_may_record(request.user, appointment)
     plan = appointment.plan
     initial = {}
     if plan is not None:
@@ -294,6 +298,8 @@ def record_session_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def staff_client_plans(request: HttpRequest, pk: int) -> HttpResponse:
+    if not has_any_perm(request.user, VIEW_CLIENT_RECORD, RECORD_SESSION):
+        raise PermissionDenied("Your role does not include client plans.")
     client = get_object_or_404(User, pk=pk)
     plans = list(plans_with_details().filter(client=client))
     record_access(actor=request.user, client=client, action=AuditEntry.Action.VIEW, what="treatment plans")
@@ -327,7 +333,7 @@ def _staff_plan(pk: int) -> TreatmentPlan:
     return get_object_or_404(TreatmentPlan.objects.select_related("client"), pk=pk)
 
 
-@staff_required
+@staff_required(perm=RECORD_SESSION)
 @require_POST
 def plan_extend(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _staff_plan(pk)
@@ -344,7 +350,7 @@ def plan_extend(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("scheduling:staff_client_plans", pk=plan.client_id)
 
 
-@staff_required
+@staff_required(perm=RECORD_SESSION)
 @require_POST
 def plan_end(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _staff_plan(pk)
@@ -361,7 +367,7 @@ def plan_end(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("scheduling:staff_client_plans", pk=plan.client_id)
 
 
-@staff_required
+@staff_required(perm=RECORD_SESSION)
 @require_POST
 def plan_photo(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _staff_plan(pk)

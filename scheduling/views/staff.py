@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clients.models import User
 from clients.screening import screening_status
 from clients.selectors import staff_client_list
-from scheduling import calendars, dashboard, schedule, staff
+from scheduling import calendars, dashboard, roles, schedule, staff
 from scheduling.availability import available_slots
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
 from scheduling.checkin import DayOfAnswersForm
@@ -42,7 +42,9 @@ from scheduling.staff_forms import (
     add_domain_error,
 )
 from spa.lib.access import staff_required
+from spa.lib.bounds import parse_id
 from spa.lib.labels import label
+from spa.lib.roles import BOOK_FOR_CLIENTS, CHECK_IN, SEE_ALL_SCHEDULES, VIEW_DASHBOARD
 from spa.lib.time import local_date, local_day_bounds
 
 View = Callable[..., HttpResponse]
@@ -69,6 +71,9 @@ def _schedule_context(request: HttpRequest, *, week: bool) -> dict[str, Any]:
     day, by, practitioner = form.cleaned(today)
     if request.GET and not form.is_valid():
         messages.warning(request, "That date or view was not understood: showing today.")
+    practitioner = roles.schedule_practitioner(request.user, practitioner)
+    if not roles.sees_all_schedules(request.user):
+        by = "practitioner"  # a practitioner's role shows their own column only
     step = dt.timedelta(days=7 if week else 1)
     me = _own_practitioner(request.user)
     feed_url = (
@@ -114,6 +119,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _appointment_page(request: HttpRequest, pk: int, *, status: int = 200, **kwargs: Any) -> HttpResponse:
     appointment = _staff_appointment(pk)
+    roles.check_appointment_scope(request.user, appointment)
     screening = screening_status(user_id=appointment.client_id)
     history = appointment.history.select_related("history_user").order_by("-history_date", "-history_id")
     now = timezone.now()
@@ -139,6 +145,7 @@ def _appointment_page(request: HttpRequest, pk: int, *, status: int = 200, **kwa
 
 def _act(request: HttpRequest, pk: int, action: Callable[..., Appointment], done: str) -> HttpResponse:
     appointment = _staff_appointment(pk)
+    roles.check_appointment_scope(request.user, appointment)
     try:
         action(appointment=appointment, by=request.user)
     except SchedulingError as error:
@@ -148,7 +155,7 @@ def _act(request: HttpRequest, pk: int, action: Callable[..., Appointment], done
     return redirect("scheduling:staff_appointment", pk=pk)
 
 
-@staff_required
+@staff_required(perm=CHECK_IN)
 @require_POST
 def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     """Check in after the day-of questions (asked at the desk, or left blank when she answered
@@ -167,13 +174,13 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("scheduling:staff_appointment", pk=pk)
 
 
-@staff_required
+@staff_required(perm=CHECK_IN)
 @require_POST
 def no_show(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, staff.mark_no_show, "No-show recorded for {client}; her reminders are withdrawn.")
 
 
-@staff_required
+@staff_required(perm=BOOK_FOR_CLIENTS)
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _staff_appointment(pk)
@@ -195,7 +202,7 @@ def _slot_choices(slots: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-@staff_required
+@staff_required(perm=BOOK_FOR_CLIENTS)
 @require_http_methods(["GET", "POST"])
 def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _staff_appointment(pk)
@@ -247,7 +254,7 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "scheduling/staff/reschedule.html", context)
 
 
-@staff_required
+@staff_required(perm=BOOK_FOR_CLIENTS)
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
     """Book for a client who phones: find her, pick service, day and a free time, confirm."""
@@ -265,7 +272,8 @@ def book(request: HttpRequest) -> HttpResponse:
     )
     client = None
     if "client" in data:
-        client = User.objects.filter(pk=data.get("client") or 0, is_staff=False).first()
+        client_id = parse_id(data.get("client"))
+        client = User.objects.filter(pk=client_id, is_staff=False).first() if client_id else None
     slots: list[dict[str, Any]] = []
     booking = None
     if client is not None:
@@ -318,7 +326,7 @@ def book(request: HttpRequest) -> HttpResponse:
     return render(request, "scheduling/staff/book.html", context)
 
 
-@staff_required
+@staff_required(perm=SEE_ALL_SCHEDULES)
 @require_http_methods(["GET", "POST"])
 def working_hours(request: HttpRequest) -> HttpResponse:
     practitioners = list(Practitioner.objects.filter(active=True))
@@ -377,6 +385,9 @@ def _clashes_message(request: HttpRequest, clashes: list[Appointment], what: str
 @require_http_methods(["GET", "POST"])
 def time_off(request: HttpRequest) -> HttpResponse:
     form = TimeOffForm(request.POST or None, initial={"practitioner": _own_practitioner(request.user)})
+    if not roles.sees_all_schedules(request.user):
+        # A practitioner's role: their own time off only (another id is "not a valid choice").
+        form.fields["practitioner"].queryset = Practitioner.objects.filter(user_id=request.user.pk, active=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -398,6 +409,8 @@ def time_off(request: HttpRequest) -> HttpResponse:
             )
             return redirect("scheduling:staff_time_off")
     upcoming = TimeOff.objects.filter(end__gte=timezone.now()).select_related("practitioner").order_by("start")
+    if not roles.sees_all_schedules(request.user):
+        upcoming = upcoming.filter(practitioner__user_id=request.user.pk)
     return render(request, "scheduling/staff/time_off.html", {"form": form, "time_off": upcoming})
 
 
@@ -405,12 +418,13 @@ def time_off(request: HttpRequest) -> HttpResponse:
 @require_POST
 def time_off_delete(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(TimeOff.objects.select_related("practitioner"), pk=pk)
+    roles.check_time_off_scope(request.user, item.practitioner)
     staff.delete_time_off(time_off=item, by=request.user)
     messages.success(request, f"Time off of {item.practitioner} removed: those hours can be booked again.")
     return redirect("scheduling:staff_time_off")
 
 
-@staff_required
+@staff_required(perm=SEE_ALL_SCHEDULES)
 @require_http_methods(["GET", "POST"])
 def closures(request: HttpRequest) -> HttpResponse:
     form = ClosureForm(request.POST or None)
@@ -434,7 +448,7 @@ def closures(request: HttpRequest) -> HttpResponse:
     return render(request, "scheduling/staff/closures.html", {"form": form, "closures": upcoming})
 
 
-@staff_required
+@staff_required(perm=SEE_ALL_SCHEDULES)
 @require_POST
 def closure_delete(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Closure, pk=pk)
@@ -443,7 +457,7 @@ def closure_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("scheduling:staff_closures")
 
 
-@staff_required
+@staff_required(perm=VIEW_DASHBOARD)
 @require_GET
 def owner_dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()

@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from clients.models import ConsentText
+from spa.lib.roles import FRONT_DESK, assign_role
 from tests.factories import UserFactory
 
 
@@ -27,4 +28,6 @@ def consent(db):
 @pytest.fixture
 def staff(rules):
     """A front-desk staff member (no practitioner record needed for the client pages)."""
-    return UserFactory(email="desk@example.com", first_name="Dana", last_name="Desk", is_staff=True)
+    user = UserFactory(email="desk@example.com", first_name="Dana", last_name="Desk", is_staff=True)
+    assign_role(user, FRONT_DESK)
+    return user

@@ -188,8 +188,8 @@ def test_a_client_cannot_book_for_someone_else_or_with_bobs_plan(api, alice, bob
     assert api.post("/api/v1/appointments", {"plan": plan.pk, "start": start}, format="json").status_code == 404
 
 
-def test_staff_book_for_a_client(api, alice, anna, face):
-    api.force_authenticate(anna.user)
+def test_staff_book_for_a_client(api, alice, anna, face, desk):
+    api.force_authenticate(desk)
     response = api.post(
         "/api/v1/appointments",
         {"service": "microneedling-face", "start": at(monday(), 10).isoformat(), "client": alice.pk},

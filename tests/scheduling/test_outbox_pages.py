@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from scheduling.models import Notification
+from spa.lib.roles import FRONT_DESK, assign_role
 from tests.factories import UserFactory
 from tests.scheduling.plans_support import local
 from tests.scheduling.test_dispatch import make_row
@@ -15,7 +16,9 @@ Status = Notification.Status
 
 @pytest.fixture
 def staff(db):
-    return UserFactory(email="desk@example.com", is_staff=True)
+    user = UserFactory(email="desk@example.com", is_staff=True)
+    assign_role(user, FRONT_DESK)
+    return user
 
 
 def test_her_messages_page_shows_sent_upcoming_and_withdrawn_newest_first(client, alice, bob):

@@ -166,8 +166,8 @@ def test_clients_get_403_on_staff_pages(client, alice, name, args):
 
 
 @pytest.mark.parametrize(("name", "args"), STAFF_PAGES)
-def test_staff_see_the_staff_pages(client, anna, name, args):
-    client.force_login(anna.user)
+def test_staff_see_the_staff_pages(client, anna, owner, name, args):
+    client.force_login(owner)  # the owner's role reaches every staff page (tests/test_roles.py: the others)
     assert client.get(reverse(name, args=args)).status_code == 200
 
 
@@ -218,10 +218,10 @@ def test_appointment_page_shows_screening_flags_and_history(client, alice, anna)
     assert "Room 1" in page
 
 
-def test_staff_cancel_records_a_late_cancellation(client, alice, anna):
+def test_staff_cancel_records_a_late_cancellation(client, alice, anna, desk):
     appt = appointment(alice, anna, local(DAY, 10))
     with time_machine.travel(local(DAY, 8), tick=False):
-        client.force_login(anna.user)
+        client.force_login(desk)
         response = client.post(reverse("scheduling:staff_cancel", args=[appt.pk]), follow=True)
     assert "late cancellation" in response.text
     appt.refresh_from_db()
@@ -229,9 +229,9 @@ def test_staff_cancel_records_a_late_cancellation(client, alice, anna):
     assert appt.late_cancellation
 
 
-def test_staff_book_finds_a_client_and_books_a_listed_slot(client, alice, bob, anna):
+def test_staff_book_finds_a_client_and_books_a_listed_slot(client, alice, bob, anna, desk):
     with time_machine.travel(local(DAY - dt.timedelta(days=2), 12), tick=False):
-        client.force_login(anna.user)
+        client.force_login(desk)
         found = client.get(reverse("scheduling:staff_book"), {"q": "archer"}).text
         assert "Alice Archer" in found
         assert "Bob Baker" not in found
@@ -249,16 +249,16 @@ def test_staff_book_finds_a_client_and_books_a_listed_slot(client, alice, bob, a
         )
     booked = Appointment.objects.get()
     assert booked.client == alice
-    assert booked.booked_by == anna.user
+    assert booked.booked_by == desk
     assert booked.start == local(DAY, 11)
     assert "Booked" in response.text
 
 
-def test_staff_book_of_a_taken_slot_is_a_form_error(client, alice, bob, anna):
+def test_staff_book_of_a_taken_slot_is_a_form_error(client, alice, bob, anna, desk):
     appointment(bob, anna, local(DAY, 11))
     service = Service.objects.get(slug="microneedling-face")
     with time_machine.travel(local(DAY - dt.timedelta(days=2), 12), tick=False):
-        client.force_login(anna.user)
+        client.force_login(desk)
         response = client.post(
             reverse("scheduling:staff_book"),
             {
@@ -273,8 +273,8 @@ def test_staff_book_of_a_taken_slot_is_a_form_error(client, alice, bob, anna):
     assert Appointment.objects.filter(client=alice).count() == 0
 
 
-def test_hours_page_saves_intervals_and_refuses_overlaps(client, anna):
-    client.force_login(anna.user)
+def test_hours_page_saves_intervals_and_refuses_overlaps(client, anna, desk):
+    client.force_login(desk)
     url = reverse("scheduling:staff_hours")
     base = {"practitioner": anna.pk, "form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "0"}
     overlapping = {
@@ -297,8 +297,8 @@ def test_hours_page_saves_intervals_and_refuses_overlaps(client, anna):
     assert WorkingHours.objects.filter(practitioner=anna).count() == 2
 
 
-def test_hours_page_refuses_a_reversed_interval_as_a_form_error(client, anna):
-    client.force_login(anna.user)
+def test_hours_page_refuses_a_reversed_interval_as_a_form_error(client, anna, desk):
+    client.force_login(desk)
     response = client.post(
         reverse("scheduling:staff_hours"),
         {
@@ -342,9 +342,9 @@ def test_time_off_page_shows_a_reversed_range_as_a_form_error(client, anna):
     assert not TimeOff.objects.exists()
 
 
-def test_closures_page_adds_and_removes(client, anna):
+def test_closures_page_adds_and_removes(client, anna, desk):
     with time_machine.travel(local(DAY - dt.timedelta(days=1), 12), tick=False):
-        client.force_login(anna.user)
+        client.force_login(desk)
         response = client.post(
             reverse("scheduling:staff_closures"),
             {"start_date": DAY.isoformat(), "end_date": (DAY + dt.timedelta(days=1)).isoformat(), "reason": "Refit"},
@@ -357,8 +357,8 @@ def test_closures_page_adds_and_removes(client, anna):
     assert not Closure.objects.exists()
 
 
-def test_closure_without_a_reason_is_a_form_error(client, anna):
-    client.force_login(anna.user)
+def test_closure_without_a_reason_is_a_form_error(client, anna, desk):
+    client.force_login(desk)
     response = client.post(
         reverse("scheduling:staff_closures"), {"start_date": DAY.isoformat(), "end_date": DAY.isoformat()}
     )
@@ -367,9 +367,9 @@ def test_closure_without_a_reason_is_a_form_error(client, anna):
     assert not Closure.objects.exists()
 
 
-def test_any_staff_member_may_edit_another_practitioners_hours(client, anna):
+def test_any_staff_member_may_edit_another_practitioners_hours(client, anna, desk):
     ben = PractitionerFactory(user__email="ben@example.com", user__first_name="Ben", display_name="Ben")
-    client.force_login(anna.user)
+    client.force_login(desk)
     page = client.get(reverse("scheduling:staff_hours"), {"practitioner": ben.pk})
     assert page.context["practitioner"] == ben
     assert client.get(reverse("scheduling:staff_hours"), {"practitioner": 999999}).status_code == 404
@@ -387,12 +387,12 @@ def test_appointment_page_links_to_recording_the_session_once_checked_in(client,
         assert record_url in client.get(reverse("scheduling:staff_appointment", args=[appt.pk])).text
 
 
-def test_staff_reschedule_lists_free_times_and_moves_the_appointment(client, alice, anna):
+def test_staff_reschedule_lists_free_times_and_moves_the_appointment(client, alice, anna, desk):
     appt = appointment(alice, anna, local(DAY, 10))
     url = reverse("scheduling:staff_reschedule", args=[appt.pk])
     other_day = DAY + dt.timedelta(days=1)
     with time_machine.travel(local(DAY - dt.timedelta(days=1), 12), tick=False):
-        client.force_login(anna.user)
+        client.force_login(desk)
         page = client.get(url, {"day": other_day.isoformat()})
         chosen = next(s for s in page.context["slots"] if s["start"] == local(other_day, 15))
         response = client.post(url + f"?day={other_day}", {"slot": chosen["value"]}, follow=True)
@@ -401,12 +401,12 @@ def test_staff_reschedule_lists_free_times_and_moves_the_appointment(client, ali
     assert appt.start == local(other_day, 15)
 
 
-def test_staff_reschedule_to_a_bad_slot_is_a_form_error(client, alice, bob, anna):
+def test_staff_reschedule_to_a_bad_slot_is_a_form_error(client, alice, bob, anna, desk):
     appt = appointment(alice, anna, local(DAY, 10))
     appointment(bob, anna, local(DAY, 15))
     url = reverse("scheduling:staff_reschedule", args=[appt.pk])
     with time_machine.travel(local(DAY - dt.timedelta(days=1), 12), tick=False):
-        client.force_login(anna.user)
+        client.force_login(desk)
         taken = client.post(url, {"slot": f"{local(DAY, 15).isoformat()}|{anna.pk}"})
         garbage = client.post(url, {"slot": "next tuesday"})
     assert taken.status_code == 200
