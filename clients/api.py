@@ -299,17 +299,22 @@ class MyExportView(APIView):
 
 class DeleteSerializer(serializers.Serializer):
     confirm = serializers.BooleanField(help_text="Must be true.")
+    password = serializers.CharField(
+        max_length=128,
+        style={"input_type": "password"},
+        help_text="Her password, as the page asks.",
+    )
 
 
 @method_decorator(sensitive_post_parameters(), name="dispatch")
 class MyDeleteView(APIView):
-    """Erase my account: requires ``{"confirm": true}``."""
+    """Erase my account: requires ``{"confirm": true, "password": ...}``."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
         request=DeleteSerializer,
-        responses={200: DetailSerializer, 400: OpenApiResponse(description="confirm missing or false")},
+        responses={200: DetailSerializer, 400: OpenApiResponse(description="confirm false, or a wrong password")},
         summary="Delete my account (personal and medical data erased; appointments kept anonymised)",
     )
     def post(self, request: Request) -> Response:
@@ -317,6 +322,9 @@ class MyDeleteView(APIView):
         serializer.is_valid(raise_exception=True)
         if not serializer.validated_data["confirm"]:
             return error_response(ClientsError("confirm_required", field="confirm"))
+        # A stolen session or token alone must not erase an account: the page asks too.
+        if not request.user.check_password(serializer.validated_data["password"]):
+            return error_response(ClientsError("wrong_password", field="password"))
         try:
             services.erase_client(user=request.user, by=request.user)
         except ClientsError as error:

@@ -188,7 +188,7 @@ def test_export_contains_her_data_only(alice, bob):
 def test_delete_needs_confirm_true(alice):
     api = as_user(alice)
     assert api.post("/api/v1/me/delete", {}, format="json").status_code == 400
-    response = api.post("/api/v1/me/delete", {"confirm": False}, format="json")
+    response = api.post("/api/v1/me/delete", {"confirm": False, "password": PASSWORD}, format="json")
     assert response.status_code == 400
     assert "confirm" in response.json()
     assert User.objects.get(pk=alice.pk).is_active
@@ -197,14 +197,18 @@ def test_delete_needs_confirm_true(alice):
 def test_delete_erases_her_and_her_token_stops_working(api, alice):
     token = Token.objects.create(user=alice)
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    response = api.post("/api/v1/me/delete", {"confirm": True}, format="json")
+    wrong = api.post("/api/v1/me/delete", {"confirm": True, "password": "not-hers"}, format="json")
+    assert wrong.status_code == 400 and wrong.json()["code"] == "wrong_password" and "password" in wrong.json()
+    assert api.post("/api/v1/me/delete", {"confirm": True}, format="json").status_code == 400
+    assert User.objects.get(pk=alice.pk).is_active
+    response = api.post("/api/v1/me/delete", {"confirm": True, "password": PASSWORD}, format="json")
     assert response.status_code == 200
     assert not User.objects.get(pk=alice.pk).is_active
     assert api.get("/api/v1/me").status_code in (401, 403)
 
 
 def test_staff_accounts_are_not_erased_online(staff):
-    response = as_user(staff).post("/api/v1/me/delete", {"confirm": True}, format="json")
+    response = as_user(staff).post("/api/v1/me/delete", {"confirm": True, "password": PASSWORD}, format="json")
     assert response.status_code == 403
     assert User.objects.get(pk=staff.pk).is_active
 
