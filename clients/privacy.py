@@ -117,6 +117,16 @@ def _clients_sections(user: User) -> dict[str, Any]:
             }
             for clearance in clearances
         ],
+        # Who saw or changed her record, and when (GDPR art. 15: the recipients of her data).
+        "audit_trail": [
+            {
+                "at": _iso(entry.at),
+                "action": entry.action,
+                "what": entry.what,
+                "by": "you" if entry.actor_id == user.pk else (str(entry.actor) if entry.actor else None),
+            }
+            for entry in AuditEntry.objects.filter(client=user).select_related("actor").order_by("at")
+        ],
     }
 
 

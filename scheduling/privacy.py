@@ -10,9 +10,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import User
@@ -28,6 +31,24 @@ from scheduling.models import (
     TreatmentPlan,
 )
 from scheduling.signals import schedule_written_in_bulk
+
+#: A photo link in her export works without a login for this long, then says "expired".
+PHOTO_LINK_SECONDS = 7 * 24 * 3600
+_PHOTO_LINK_SALT = "scheduling.photo-export"
+
+
+def photo_export_url(photo: SessionPhoto) -> str:
+    """An absolute link to the photo that expires after ``PHOTO_LINK_SECONDS`` (signed)."""
+    token = signing.dumps(photo.pk, salt=_PHOTO_LINK_SALT)
+    return settings.SITE_URL + reverse("scheduling:exported_photo", args=[token])
+
+
+def photo_from_export_token(token: str) -> int | None:
+    """The photo id of a link still valid, or None (tampered or expired)."""
+    try:
+        return int(signing.loads(token, salt=_PHOTO_LINK_SALT, max_age=PHOTO_LINK_SECONDS))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
 
 
 def _iso(value: Any) -> str | None:
@@ -92,7 +113,8 @@ def export_plans(user: User) -> list[dict[str, Any]]:
                     "results_rating": session.results_rating,
                     "results_comment": session.results_comment,
                     "photos": [
-                        {"kind": photo.kind, "uploaded_at": _iso(photo.uploaded_at)} for photo in session.photos.all()
+                        {"kind": photo.kind, "uploaded_at": _iso(photo.uploaded_at), "url": photo_export_url(photo)}
+                        for photo in session.photos.all()
                     ],
                 }
                 for session in plan.sessions.all()

@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 from clients.models import DoctorClearance
 from scheduling.models import Alert, Appointment, Closure, Notification, PlanSession, SessionPhoto, TimeOff
 from scheduling.plans import start_plan
+from scheduling.privacy import photo_export_url
 from tests.factories import AppointmentFactory
 
 # "staff" is anna, a practitioner; "desk" the front desk; "owner" the superuser (spa.lib.roles).
@@ -106,6 +107,7 @@ EXPECTED: dict[str, tuple[str | None, dict[str, str]]] = {
     "scheduling:plan_course": ("plan", OWN_PAGE),
     "scheduling:rate_session": ("session", OWN_PAGE),
     "scheduling:session_photo": ("photo", OWN_OR_STAFF),
+    "scheduling:exported_photo": ("photo_link", PUBLIC),  # the signed, expiring link is the key
     "scheduling:record_session": ("appointment", CLINICAL_PAGE),
     "scheduling:staff_client_plans": ("client", STAFF_PAGE),
     "scheduling:plan_extend": ("plan", CLINICAL_POST),
@@ -220,6 +222,7 @@ def world(alice, bob, anna, owner, desk):
         "appointment": {"pk": booked.pk},
         "session": {"pk": session.pk},
         "photo": {"pk": photo.pk},
+        "photo_link": {"token": photo_export_url(photo).rstrip("/").rsplit("/", 1)[-1]},
         "clearance": {"pk": clearance.pk},
         "alert": {"pk": alert.pk},
         "notification": {"pk": notification.pk},

@@ -6,12 +6,14 @@ served them inline with a type guessed from the extension, and the script ran fo
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import struct
 import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from PIL import Image
 from rest_framework.test import APIClient
@@ -192,3 +194,35 @@ def test_the_api_gives_a_json_error_for_a_bad_letter(alice, staff):
     assert response.status_code == 400
     assert "PDF, JPEG, PNG or WebP" in response.json()["letter"][0]
     assert not DoctorClearance.objects.exists()
+
+
+# --- her data export ---------------------------------------------------------------------------
+
+
+def test_the_export_has_her_audit_trail_and_photo_links_that_expire(client, alice, anna, desk):
+    import time_machine
+    from django.utils import timezone
+
+    from clients.models import AuditEntry
+    from clients.services import record_access
+
+    record = _recorded_session(alice, anna)
+    client.force_login(anna.user)
+    _upload_photo(client, record, "after.png", _image("PNG"), "image/png")
+    record_access(actor=desk, client=alice, action=AuditEntry.Action.VIEW, what="viewed the client record")
+    api = APIClient()
+    api.force_authenticate(alice)
+    data = api.get("/api/v1/me/export").json()
+    assert [(e["action"], e["what"], e["by"]) for e in data["audit_trail"]][-1] == (
+        "view",
+        "viewed the client record",
+        str(desk),
+    )
+    photos = [p for plan in data["plans"] for s in plan["sessions"] for p in s["photos"]]
+    url = photos[0]["url"]
+    path = url.split("://", 1)[-1].split("/", 1)[1]
+    anonymous = Client()
+    assert anonymous.get(f"/{path}").status_code == 200
+    with time_machine.travel(timezone.now() + dt.timedelta(days=8)):
+        assert anonymous.get(f"/{path}").status_code == 404
+    assert anonymous.get(f"/{path[:-3]}xx/").status_code == 404

@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from clients.models import AuditEntry, User
 from clients.screening import screening_status
@@ -50,6 +50,7 @@ from scheduling.plans import (
     start_plan,
     suggested_depth,
 )
+from scheduling.privacy import photo_from_export_token
 from scheduling.reactions import client_care_record
 from scheduling.recording import record_session
 from scheduling.selectors import rule_overrides
@@ -241,6 +242,16 @@ def session_photo(request: HttpRequest, pk: int) -> FileResponse:
     return serve_upload(photo.image, download_name=f"{photo.kind}-{photo.pk}")
 
 
+@require_GET
+def exported_photo(request: HttpRequest, token: str) -> FileResponse:
+    """A photo through the expiring link of her data export (scheduling.privacy); 404 once expired."""
+    photo_id = photo_from_export_token(token)
+    photo = get_object_or_404(SessionPhoto, pk=photo_id) if photo_id else None
+    if photo is None:
+        raise Http404("This link has expired: export your data again for fresh links.")
+    return serve_upload(photo.image, download_name=f"{photo.kind}-{photo.pk}")
+
+
 # --- Staff pages ---------------------------------------------------------------------------
 
 
@@ -396,6 +407,7 @@ urlpatterns = [
     path("me/plans/<int:pk>/course/", plan_course, name="plan_course"),
     path("me/sessions/<int:pk>/rate/", rate_session_view, name="rate_session"),
     path("plans/photos/<int:pk>/", session_photo, name="session_photo"),
+    path("plans/photos/shared/<str:token>/", exported_photo, name="exported_photo"),
     path("staff/appointments/<int:pk>/record/", record_session_view, name="record_session"),
     path("staff/clients/<int:pk>/plans/", staff_client_plans, name="staff_client_plans"),
     path("staff/plans/<int:pk>/extend/", plan_extend, name="plan_extend"),
