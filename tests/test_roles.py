@@ -116,9 +116,19 @@ def test_client_records_and_clearances_belong_to_the_front_desk(client, desk, an
     assert _get(client, anna.user, reverse("clients:staff_client", args=[alice.pk])) == 403
     api = APIClient()
     api.force_authenticate(anna.user)
-    assert api.post(f"/api/v1/clients/{alice.pk}/clearance", {"note": "GP"}, format="json").status_code == 403
+    assert (
+        api.post(
+            f"/api/v1/clients/{alice.pk}/clearance", {"note": "GP", "expires_on": "2030-01-01"}, format="json"
+        ).status_code
+        == 403
+    )
     api.force_authenticate(desk)
-    assert api.post(f"/api/v1/clients/{alice.pk}/clearance", {"note": "GP"}, format="json").status_code == 201
+    assert (
+        api.post(
+            f"/api/v1/clients/{alice.pk}/clearance", {"note": "GP", "expires_on": "2030-01-01"}, format="json"
+        ).status_code
+        == 201
+    )
 
 
 def test_booking_for_clients_is_the_front_desks(client, desk, anna, alice):

@@ -37,7 +37,6 @@ from scheduling.plans import (
     suggested_depth_from,
 )
 from scheduling.recording import record_session
-from spa.lib.access import StaffPermission
 from spa.lib.bounds import NOTES_MAX_LENGTH, parse_id
 from spa.lib.roles import RECORD_SESSION
 from treatments.models import Product, TreatmentArea
@@ -338,7 +337,7 @@ def _proposal_payload(proposal: Proposal) -> dict[str, Any]:
 
 
 class AppointmentCompleteView(APIView):
-    permission_classes = [StaffPermission.of(RECORD_SESSION)]
+    permission_classes = [IsStaff]  # the role is checked below, with the service's own code
 
     @extend_schema(
         summary="Record the session of a needling appointment and complete it (a practitioner)",
@@ -355,6 +354,8 @@ class AppointmentCompleteView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         appointment = get_object_or_404(Appointment.objects.select_related("practitioner"), pk=pk)
+        if not request.user.has_perm(RECORD_SESSION):
+            raise SchedulingError("not_a_practitioner")  # 403, as the service says it
         roles.check_may_record(request.user, appointment)
         data = CompleteInput(data=request.data)
         data.is_valid(raise_exception=True)

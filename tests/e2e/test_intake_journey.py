@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from clients.models import ConsentText
+from spa.lib.roles import FRONT_DESK, assign_role
 from tests.e2e.conftest import log_in, shot, sign_up
 from tests.factories import PASSWORD, UserFactory
 from treatments.defaults import load_default_rules
@@ -20,7 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_new_client_needs_a_clearance_and_staff_record_it(page):
     load_default_rules()
     ConsentText.objects.create(version=1, body="I understand the effects and risks of skin needling.")
-    UserFactory(email="desk@example.com", first_name="Dana", last_name="Desk", is_staff=True)
+    desk = UserFactory(email="desk@example.com", first_name="Dana", last_name="Desk", is_staff=True)
+    assign_role(desk, FRONT_DESK)  # client records and clearances are the front desk's
 
     sign_up(
         page,

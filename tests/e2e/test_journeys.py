@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -141,7 +142,10 @@ def test_a_practitioners_day_check_in_and_record_a_session(page, spa):
     session = PlanSession.objects.get(plan=plan, number=1)
     assert session.depth_used_mm == Decimal("1.50")
 
-    # The owner's view of the week.
+    # The owner's view of the week (the dashboard is the owner's: spa.lib.roles).
+    page.context.clear_cookies()
+    get_user_model().objects.create_superuser(email="owner@example.com", password=PASSWORD)
+    log_in(page, "owner@example.com", PASSWORD)
     page.goto("/staff/dashboard/")
     expect(page.locator("h1")).to_contain_text("Dashboard")
     shot(page, "owner-dashboard")

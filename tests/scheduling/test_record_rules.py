@@ -168,7 +168,8 @@ def test_a_consultation_has_no_record(alice, anna):
 
 
 def test_the_api_reports_every_problem_with_its_code(client, alice, anna, ben):
-    appointment = _arrived(_plan(alice, "fine_lines", "eye_area"), anna)
+    # Ben records on his own appointment (a practitioner records on their own only: spa.lib.roles).
+    appointment = _arrived(_plan(alice, "fine_lines", "eye_area"), ben)
     client.force_login(ben.user)
     response = client.post(
         reverse("api-appointment-complete", args=[appointment.pk]),
