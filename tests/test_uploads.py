@@ -136,11 +136,7 @@ def test_an_old_photo_stored_under_its_uploaders_extension_is_a_download_of_byte
 
 
 @pytest.fixture
-<<<<<<< HEAD
-def staff(anna, alice):
-=======
-def staff(desk, alice):  # noqa: ANN001, ANN201
->>>>>>> c90cc46 (Roles as Django groups (Owner, Front desk, Practitioner) enforced on pages and API with 403; practitioners reach only their own schedule, time off and appointments; seed_demo adds desk@demo.spa; inputs bounded: far dates, huge or non-numeric ids, 10 MB JSON bodies, note lengths)
+def staff(desk, alice):
     submit_intake(alice, {"pregnancy"})  # she needs a doctor's clearance
     return desk
 
