@@ -24,6 +24,15 @@ ARRIVAL = local(DAY, 9, 50)
 DESK_ALL_NO = {f"day_of-{name}": "no" for name in ("pregnancy", "infection", "medication", "sunburn", "procedures")}
 
 
+@pytest.fixture(autouse=True)
+def two_months_before():
+    """The factories stamp intakes and consents with the clock: two months before ARRIVAL (older
+    than the answers the tests give later, and still valid on the day), whatever today's date
+    is (CI also runs 400 days ahead)."""
+    with time_machine.travel(ARRIVAL - dt.timedelta(days=60), tick=False):
+        yield
+
+
 @pytest.fixture
 def appt(alice, anna):
     return appointment(alice, anna, local(DAY, 10))
