@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from scheduling.models import Appointment
 from scheduling.plans import start_plan
+from spa.lib.roles import FRONT_DESK, assign_role
 from spa.lib.time import local_datetime
 from tests.e2e.conftest import log_in, shot
 from tests.factories import (
@@ -33,7 +34,7 @@ def test_the_front_desk_finds_her_by_phone_and_books_her_plan_session(page):
     RoomFactory(name="Room 1")
     PractitionerFactory(user__email="anna@example.com", user__first_name="Anna", display_name="Anna")
     PractitionerFactory(user__email="cleo@example.com", user__first_name="Cleo", display_name="Cleo")
-    UserFactory(email="desk@example.com", first_name="Dana", is_staff=True)
+    assign_role(UserFactory(email="desk@example.com", first_name="Dana", is_staff=True), FRONT_DESK)
     alice = make_client("alice@example.com", first_name="Alice", last_name="Archer")
     alice.client_profile.phone = "+447700900123"
     alice.client_profile.save()
