@@ -15,6 +15,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from clients.models import User
@@ -188,10 +189,12 @@ def _check_client_free(
 def booking_limit(*, client: User) -> int:
     """How many upcoming appointments she may hold online: the sessions left in her active
     plans plus the spa's allowance (``BookingPolicy.extra_bookings``)."""
-    left = 0
-    for plan in TreatmentPlan.objects.filter(client=client, status=TreatmentPlan.Status.ACTIVE):
-        done = plan.appointments.filter(status=Appointment.Status.COMPLETED, session_number__isnull=False).count()
-        left += max(plan.sessions_planned - done, 0)
+    done = Count(
+        "appointments",
+        filter=Q(appointments__status=Appointment.Status.COMPLETED, appointments__session_number__isnull=False),
+    )
+    plans = TreatmentPlan.objects.filter(client=client, status=TreatmentPlan.Status.ACTIVE).annotate(done=done)
+    left = sum(max(plan.sessions_planned - plan.done, 0) for plan in plans)
     return left + BookingPolicy.current().extra_bookings
 
 
