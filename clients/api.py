@@ -1,7 +1,8 @@
 """The clients' JSON API (``/api/v1/``): accounts, ``me``, the intake, export, erasure, clearance.
 
-Errors: a serializer's field errors as DRF gives them; a ``ClientsError`` as ``{detail, code}``
-plus its field errors (question slugs nested under ``answers``).
+Errors: a serializer's field errors as DRF gives them; a ``ClientsError`` is raised and answered
+by the one exception handler (``spa.api``) as ``{detail, code}`` plus its field errors (question
+slugs nested under ``answers``).
 """
 
 from __future__ import annotations
@@ -36,17 +37,6 @@ from treatments.models import Contraindication
 LOCKED_OUT = "Too many failed log-ins for this account from your address. Try again in 15 minutes."
 
 
-def error_response(error: ClientsError) -> Response:
-    body: dict[str, Any] = {"detail": error.message, "code": error.code}
-    questions = set(active_questions().values_list("slug", flat=True))
-    for field, messages in error.field_errors.items():
-        if field in questions:
-            body.setdefault("answers", {})[field] = messages
-        else:
-            body[field] = messages
-    return Response(body, status=error.status)
-
-
 def client_ip(request: Request) -> str | None:
     return trusted_client_ip(request)
 
@@ -79,10 +69,7 @@ class RegisterView(APIView):
     def post(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            user = services.register_client(**serializer.validated_data)
-        except ClientsError as error:
-            return error_response(error)
+        user = services.register_client(**serializer.validated_data)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key}, status=status.HTTP_201_CREATED)
 
@@ -267,19 +254,16 @@ class MyIntakeView(APIView):
         serializer.is_valid(raise_exception=True)
         user = request.user
         sign = serializer.validated_data["consent"] and not screening_status(user_id=user.pk).consent_current
-        try:
-            services.complete_intake(
-                user=user,
-                answers=serializer.validated_data["answers"],
-                dates=serializer.validated_data["dates"],
-                sign=sign,
-                signed_name=user.get_full_name() or user.email,
-                accepted=True,
-                ip=client_ip(request),
-                user_agent=request.headers.get("user-agent", ""),
-            )
-        except ClientsError as error:
-            return error_response(error)
+        services.complete_intake(
+            user=user,
+            answers=serializer.validated_data["answers"],
+            dates=serializer.validated_data["dates"],
+            sign=sign,
+            signed_name=user.get_full_name() or user.email,
+            accepted=True,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+        )
         return Response(intake_payload(user))
 
 
@@ -321,14 +305,11 @@ class MyDeleteView(APIView):
         serializer = DeleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         if not serializer.validated_data["confirm"]:
-            return error_response(ClientsError("confirm_required", field="confirm"))
+            raise ClientsError("confirm_required", field="confirm")
         # A stolen session or token alone must not erase an account: the page asks too.
         if not request.user.check_password(serializer.validated_data["password"]):
-            return error_response(ClientsError("wrong_password", field="password"))
-        try:
-            services.erase_client(user=request.user, by=request.user)
-        except ClientsError as error:
-            return error_response(error)
+            raise ClientsError("wrong_password", field="password")
+        services.erase_client(user=request.user, by=request.user)
         logout(request._request)
         return Response({"detail": "Your account has been erased.", "code": "erased"})
 
@@ -377,18 +358,15 @@ class ClearanceView(APIView):
         serializer = ClearanceInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            clearance = services.grant_clearance(
-                client=client,
-                note=data["note"],
-                by=request.user,
-                contraindications=data.get("contraindications") or None,
-                cleared_on=data.get("cleared_on"),
-                expires_on=data.get("expires_on"),
-                letter=data.get("letter"),
-            )
-        except ClientsError as error:
-            return error_response(error)
+        clearance = services.grant_clearance(
+            client=client,
+            note=data["note"],
+            by=request.user,
+            contraindications=data.get("contraindications") or None,
+            cleared_on=data.get("cleared_on"),
+            expires_on=data.get("expires_on"),
+            letter=data.get("letter"),
+        )
         return Response(
             {
                 "id": clearance.pk,

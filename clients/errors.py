@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from spa.lib.errors import DomainError
@@ -10,7 +13,8 @@ from spa.lib.errors import DomainError
 class ClientsError(DomainError):
     """A rule about people refused an action. ``field`` names the form field when there is one.
 
-    ``field_errors`` carries several field errors at once (an incomplete questionnaire).
+    ``field_errors`` carries several field errors at once (an incomplete questionnaire); those
+    keyed by a question's slug (``questions``) are nested under ``answers`` in the API.
     """
 
     ERROR_MESSAGES = {
@@ -46,7 +50,23 @@ class ClientsError(DomainError):
         *,
         field: str | None = None,
         field_errors: dict[str, list[str]] | None = None,
+        questions: Collection[str] = (),
         **params: object,
     ) -> None:
         super().__init__(code, message, field=field, **params)
-        self.field_errors = field_errors or ({field: [self.message]} if field else {})
+        self._field_errors = field_errors
+        self.questions = frozenset(questions)
+
+    @property
+    def field_errors(self) -> dict[str, list[str]]:
+        return self._field_errors or super().field_errors
+
+    def api_field_errors(self) -> dict[str, Any]:
+        """``{field: [messages]}``, the questions' as ``{"answers": {slug: [messages]}}``."""
+        errors: dict[str, Any] = {}
+        for field, messages in self.field_errors.items():
+            if field in self.questions:
+                errors.setdefault("answers", {})[field] = messages
+            else:
+                errors[field] = messages
+        return errors

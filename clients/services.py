@@ -176,7 +176,7 @@ def _check_answers(questions: list[Contraindication], answers: dict[str, bool]) 
     missing = [item.slug for item in questions if not isinstance(answers.get(item.slug), bool)]
     errors = {slug: ["Please answer this question."] for slug in missing}
     if errors:
-        raise ClientsError("unanswered", field_errors=errors)
+        raise ClientsError("unanswered", field_errors=errors, questions=errors)
     unknown = sorted(set(answers) - {item.slug for item in questions})
     if unknown:
         raise ClientsError("unknown_question", field="answers", slugs=", ".join(unknown))
@@ -194,7 +194,7 @@ def _check_dates(
         if slug in asks and answers.get(slug) and day > today
     }
     if errors:
-        raise ClientsError("invalid", next(iter(errors.values()))[0], field_errors=errors)
+        raise ClientsError("invalid", next(iter(errors.values()))[0], field_errors=errors, questions=errors)
     return {slug: day for slug, day in dates.items() if slug in asks and answers.get(slug)}
 
 
@@ -329,7 +329,8 @@ def complete_intake(
             errors.update(error.field_errors or {"consent": [error.message]})
     if errors:
         code = "unanswered" if any(item.slug in errors for item in questions) else "invalid"
-        raise ClientsError(code, next(iter(errors.values()))[0], field_errors=errors)
+        slugs = {item.slug for item in questions}
+        raise ClientsError(code, next(iter(errors.values()))[0], field_errors=errors, questions=slugs)
     with transaction.atomic(durable=True):
         submission = _write_intake(
             user=user,

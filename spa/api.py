@@ -15,19 +15,10 @@ from spa.lib.errors import DomainError
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Domain errors → 400/403/409 with ``detail`` and ``code`` (and the field when known);
+    """Domain errors → 400/403/409 as they describe themselves (``DomainError.describe``);
     Django ValidationErrors → 400 with field errors; the rest as DRF does it."""
     if isinstance(exc, DomainError):
-        body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
-        # Several problems at once (a session record): each with its code, and per field.
-        problems = getattr(exc, "problems", None) or []
-        if problems:
-            body["problems"] = [{"code": p.code, "field": p.field, "detail": p.message} for p in problems]
-        if exc.status == status.HTTP_400_BAD_REQUEST:
-            for problem in problems or [exc]:
-                if problem.field:
-                    body.setdefault(problem.field, []).append(problem.message)
-        return Response(body, status=exc.status)
+        return Response(exc.describe(), status=exc.status)
     if isinstance(exc, RequestDataTooBig):
         # Django would answer with its HTML 400 page; an API client gets JSON.
         body = {"detail": "The request body is too large.", "code": "too_large"}

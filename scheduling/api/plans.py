@@ -373,7 +373,7 @@ class AppointmentCompleteView(APIView):
             )
         except SchedulingError as error:
             # The API calls the depth ``needle_depth_mm`` (SPEC.md).
-            for problem in [error, *getattr(error, "problems", [])]:
+            for problem in [error, *error.problems]:
                 if problem.field == "depth_used_mm":
                     problem.field = "needle_depth_mm"
             raise

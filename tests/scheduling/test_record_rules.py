@@ -57,7 +57,7 @@ def _codes(appointment: Appointment, depth: str, **kwargs) -> list[str]:
     with pytest.raises(SchedulingError) as error:
         _record(appointment, depth, **kwargs)
     assert not PlanSession.objects.exists()
-    return [p.code for p in getattr(error.value, "problems", [error.value])]
+    return [p.code for p in error.value.problems or [error.value]]
 
 
 def test_front_desk_without_a_practitioner_record_cannot_record(alice, anna):
