@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files: the CSP allows only 'self'
+    "django_filters",
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
@@ -264,14 +265,16 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "spa.lib.schema.PagedAutoSchema",
     "EXCEPTION_HANDLER": "spa.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
         "register": env.str("THROTTLE_REGISTER", default="10/hour"),
         "booking": env.str("THROTTLE_BOOKING", default="30/min"),
     },
-    "DEFAULT_PAGINATION_CLASS": None,
+    # Every list pages in headers (Link, X-Total-Count) and keeps its body (spa/lib/pagination.py).
+    "DEFAULT_PAGINATION_CLASS": "spa.lib.pagination.HeaderPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # None would key anonymous throttles on the raw X-Forwarded-For header: anyone could steer it.
     "NUM_PROXIES": NUM_PROXIES,
 }

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -22,12 +23,11 @@ from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
+from scheduling.filters import AppointmentFilter
 from scheduling.idempotency import Answer, run_once
 from scheduling.models import Appointment, Practitioner
 from scheduling.selectors import appointments_for_user, get_appointment_for_user, get_plan_for_client
-from spa.lib.bounds import BoundedDateInput
 from spa.lib.roles import BOOK_FOR_CLIENTS
-from spa.lib.time import local_day_bounds
 from treatments.models import Service
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -147,26 +147,22 @@ class _BookingThrottleMixin:
         return []
 
 
-class AppointmentListView(_BookingThrottleMixin, APIView):
+class AppointmentListView(_BookingThrottleMixin, generics.ListAPIView):
+    """GET: the appointments the user may see, paged in headers (``spa.lib.pagination``)."""
+
     permission_classes = [IsAuthenticated]
+    serializer_class = AppointmentSerializer
+    filterset_class = AppointmentFilter
+
+    def get_queryset(self) -> QuerySet[Appointment]:
+        return appointments_for_user(self.request.user).order_by("start", "pk")
 
     @extend_schema(
         summary="Appointments: a client's own; staff all (optionally one local date)",
-        parameters=[OpenApiParameter("date", str, description="Staff: only this local date (YYYY-MM-DD).")],
         responses=AppointmentSerializer(many=True),
     )
-    def get(self, request: Request) -> Response:
-        rows = appointments_for_user(request.user).order_by("start")
-        day = request.query_params.get("date")
-        if day:
-            field = BoundedDateInput()
-            try:
-                parsed = field.to_internal_value(day)
-            except serializers.ValidationError as error:
-                raise serializers.ValidationError({"date": error.detail}) from None
-            first, last = local_day_bounds(parsed)
-            rows = rows.filter(start__gte=first, start__lt=last)
-        return Response(AppointmentSerializer(rows, many=True).data)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.list(request, *args, **kwargs)
 
     @extend_schema(
         summary="Book an appointment at an offered start",
