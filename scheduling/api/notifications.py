@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.urls import URLPattern, path
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from scheduling import outbox
 from scheduling.models import Notification
@@ -28,8 +30,14 @@ class NotificationSerializer(serializers.ModelSerializer):
         return PUBLIC_STATUS.get(obj.status, obj.status)
 
 
-class MyNotificationsView(APIView):
+class MyNotificationsView(generics.ListAPIView):
+    """Her messages, newest first, paged in headers (``spa.lib.pagination``)."""
+
     permission_classes = [IsAuthenticated]
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        return outbox.notifications_for_client(client=self.request.user)
 
     @extend_schema(
         responses={200: NotificationSerializer(many=True)},
@@ -37,9 +45,8 @@ class MyNotificationsView(APIView):
         description="Sent, pending and withdrawn messages, newest first. `status` is `pending`, `sent`, "
         "`cancelled` (withdrawn) or `failed`.",
     )
-    def get(self, request: Request) -> Response:
-        rows = outbox.notifications_for_client(client=request.user)
-        return Response(NotificationSerializer(rows, many=True).data)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.list(request, *args, **kwargs)
 
 
 urlpatterns: list[URLPattern] = [

@@ -11,10 +11,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,6 +25,7 @@ from clients.models import User
 from scheduling import roles
 from scheduling.api.booking import IDEMPOTENCY_KEY, idempotent
 from scheduling.errors import SchedulingError
+from scheduling.filters import PlanFilter
 from scheduling.models import Appointment, PlanSession, TreatmentPlan
 from scheduling.plans import (
     Proposal,
@@ -37,7 +39,7 @@ from scheduling.plans import (
     suggested_depth_from,
 )
 from scheduling.recording import record_session
-from spa.lib.bounds import NOTES_MAX_LENGTH, parse_id
+from spa.lib.bounds import NOTES_MAX_LENGTH
 from spa.lib.roles import RECORD_SESSION
 from treatments.models import Product, TreatmentArea
 
@@ -96,6 +98,9 @@ class PlanSerializer(serializers.Serializer):
     ended_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
     sessions = PlanSessionRowSerializer(many=True)
+
+    def to_representation(self, instance: TreatmentPlan) -> dict[str, Any]:
+        return plan_payload(instance)
 
 
 class StartPlanInput(serializers.Serializer):
@@ -242,23 +247,22 @@ def _get_plan(request: Request, pk: int) -> TreatmentPlan:
 # --- Views ---------------------------------------------------------------------------------
 
 
-class PlanListView(APIView):
+class PlanListView(generics.ListAPIView):
+    """GET: the plans the user may see, newest first, paged in headers (``spa.lib.pagination``)."""
+
     permission_classes = [IsAuthenticated]
+    serializer_class = PlanSerializer
+    filterset_class = PlanFilter
+
+    def get_queryset(self) -> QuerySet[TreatmentPlan]:
+        return plans_visible_to(self.request.user).order_by("-created_at", "-pk")
 
     @extend_schema(
         summary="Treatment plans (a client's own; staff all, or one client's with ?client=)",
-        parameters=[OpenApiParameter("client", int, required=False, description="Staff only: one client's plans.")],
         responses=PlanSerializer(many=True),
     )
-    def get(self, request: Request) -> Response:
-        plans = plans_visible_to(request.user)
-        client = request.query_params.get("client")
-        if request.user.is_staff and client:
-            client_id = parse_id(client)
-            if client_id is None:
-                return Response({"client": ["A client id."]}, status=status.HTTP_400_BAD_REQUEST)
-            plans = plans.filter(client_id=client_id)
-        return Response([plan_payload(plan) for plan in plans])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.list(request, *args, **kwargs)
 
     @extend_schema(
         summary="Start a plan from the recommendation for a concern and an area",
