@@ -9,10 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils import timezone
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 
-from scheduling.models import Appointment, TreatmentPlan
+from scheduling import roles
+from scheduling.models import Appointment, Practitioner, TreatmentPlan
 from spa.lib.filters import IdFilter, LocalDateFilter
+from spa.lib.time import local_date
 
 
 class AppointmentFilter(filters.FilterSet):
@@ -37,8 +42,36 @@ class PlanFilter(filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.request is None or not self.request.user.is_staff:
+        if self.request is not None and not self.request.user.is_staff:
             del self.filters["client"]  # not validated either: as if it were not asked
 
     def for_client(self, queryset: QuerySet[TreatmentPlan], name: str, value: int) -> QuerySet[TreatmentPlan]:
         return queryset.filter(client_id=value)
+
+
+class ScheduleFilter(filters.FilterSet):
+    """``GET schedule``: one local day (today when left out), everybody's or one practitioner's.
+    A practitioner's role sees their own column whatever is asked (the view's queryset)."""
+
+    date = LocalDateFilter(
+        field_name="start", end_field="end", help_text="Local date (YYYY-MM-DD); today when left out."
+    )
+    practitioner = filters.ModelChoiceFilter(
+        queryset=Practitioner.objects.all(),
+        method="of_practitioner",
+        error_messages={"invalid_choice": "Unknown practitioner."},
+    )
+
+    class Meta:
+        model = Appointment
+        fields = ["date", "practitioner"]
+
+    def __init__(self, data: QueryDict | None = None, *args: Any, **kwargs: Any) -> None:
+        if data is not None and not data.get("date"):
+            data = data.copy()
+            data["date"] = local_date(timezone.now()).isoformat()
+        super().__init__(data, *args, **kwargs)
+
+    @extend_schema_field({"type": "integer", "minimum": 1, "description": "A practitioner's id: only theirs."})
+    def of_practitioner(self, queryset: QuerySet[Appointment], name: str, value: Practitioner) -> QuerySet[Appointment]:
+        return queryset.filter(practitioner=value) if roles.sees_all_schedules(self.request.user) else queryset

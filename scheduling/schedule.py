@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal, TypedDict
 
@@ -143,13 +144,17 @@ def flags_for(appointment: Appointment, screening: Screening | None) -> list[Fla
     return flags
 
 
-def _appointments(start: dt.datetime, end: dt.datetime, practitioner: Practitioner | None) -> QuerySet:
-    rows = (
-        Appointment.objects.filter(start__lt=end, end__gt=start)
-        .select_related("client", "practitioner", "room", "service", "plan", "plan__concern", "plan__area")
-        .order_by("start", "pk")
-    )
+def schedule_appointments(*, practitioner: Practitioner | None = None) -> QuerySet[Appointment]:
+    """Appointments as a staff schedule shows them (any status, what a row names joined), in
+    time order: one practitioner's, or everybody's. The API filters them by day and pages them."""
+    rows = Appointment.objects.select_related(
+        "client", "practitioner", "room", "service", "plan", "plan__concern", "plan__area"
+    ).order_by("start", "pk")
     return rows.filter(practitioner=practitioner) if practitioner else rows
+
+
+def _appointments(start: dt.datetime, end: dt.datetime, practitioner: Practitioner | None) -> QuerySet:
+    return schedule_appointments(practitioner=practitioner).filter(start__lt=end, end__gt=start)
 
 
 def _entries(appointments: list[Appointment], now: dt.datetime | None) -> list[Entry]:
@@ -277,9 +282,6 @@ def week_schedule(
     return WeekSchedule(monday=monday, by=by, days=days, lines=[(c, grid[c.key]) for c in columns], off_grid=off_grid)
 
 
-def day_entries(
-    *, day: dt.date, practitioner: Practitioner | None = None, now: dt.datetime | None = None
-) -> list[Entry]:
-    """Every appointment of a local day (any status), in time order, with flags: the API's list."""
-    start, end = local_day_bounds(day)
-    return _entries(list(_appointments(start, end, practitioner)), now)
+def schedule_entries(appointments: Iterable[Appointment], *, now: dt.datetime | None = None) -> list[Entry]:
+    """The appointments with their intake flags (one screening query for them all): the API's rows."""
+    return _entries(list(appointments), now)

@@ -128,3 +128,28 @@ def test_the_schema_documents_the_paging_parameters_and_headers(client):
     assert set(ok["headers"]) == {"Link", "X-Total-Count"}
     body = ok["content"]["application/json"]["schema"]
     assert schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]["type"] == "array"
+
+
+def test_the_schedule_keeps_its_object_and_pages_the_days_appointments(staff_api, alice, anna):
+    make_appointments(alice, anna, 5)  # 09:00 to 17:00 UTC on one London day
+    day = FIRST_START.date().isoformat()
+    response = staff_api.get("/api/v1/schedule", {"date": day, "page_size": 2})
+    body = response.json()
+    assert set(body) == {"date", "appointments"} and body["date"] == day
+    assert len(body["appointments"]) == 2 and response["X-Total-Count"] == "5"
+    seen, url = [], "/api/v1/schedule"
+    params = {"date": day, "page_size": 2}
+    while url:
+        response = staff_api.get(url, params)
+        seen += [row["id"] for row in response.json()["appointments"]]
+        url, params = links(response).get("next"), None
+    assert seen == list(Appointment.objects.order_by("start").values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("path", ["/api/v1/plans", "/api/v1/me/notifications", "/api/v1/services"])
+def test_other_lists_stay_bare_arrays_with_a_count(alice, path):
+    api = APIClient()
+    api.force_authenticate(alice)
+    response = api.get(path, {"page_size": 1})
+    assert isinstance(response.json(), list) and len(response.json()) <= 1
+    assert "X-Total-Count" in response

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.urls import path
-from django.utils import timezone
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -23,24 +24,13 @@ from rest_framework.views import APIView
 from scheduling import calendars, roles, staff
 from scheduling.api.booking import AppointmentSerializer, PractitionerRefSerializer
 from scheduling.checkin import MEDICATION_CHOICES, PREGNANCY_CHOICES, PROCEDURE_CHOICES, DayOfAnswers
-from scheduling.models import Appointment, Practitioner
-from scheduling.schedule import Entry, day_entries
+from scheduling.filters import ScheduleFilter
+from scheduling.models import Appointment
+from scheduling.schedule import Entry, schedule_appointments, schedule_entries
 from scheduling.selectors import appointments_for_user, get_appointment_for_user
 from spa.lib.access import StaffPermission
-from spa.lib.bounds import BoundedDateInput
 from spa.lib.roles import CHECK_IN
-from spa.lib.time import local_date
-
-
-class ScheduleQuery(serializers.Serializer):
-    date = BoundedDateInput(required=False, help_text="Local date (YYYY-MM-DD); today when left out.")
-    practitioner = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
-
-    def validate_practitioner(self, value: int) -> Practitioner:
-        practitioner = Practitioner.objects.filter(pk=value).first()
-        if practitioner is None:
-            raise serializers.ValidationError("Unknown practitioner.")
-        return practitioner
+from spa.lib.schema import PAGED_INSIDE
 
 
 class ClientRefSerializer(serializers.Serializer):
@@ -94,21 +84,33 @@ def _entry(entry: Entry) -> dict[str, Any]:
     }
 
 
-class ScheduleView(APIView):
+class ScheduleView(generics.GenericAPIView):
+    """One local day's appointments with intake flags, paged in headers (``spa.lib.pagination``)."""
+
     permission_classes = [IsAdminUser]  # any staff; a practitioner's role sees their own column
+    filterset_class = ScheduleFilter
+
+    def get_queryset(self) -> QuerySet[Appointment]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator: no user
+            return Appointment.objects.none()
+        # Everybody's for those who see every schedule, else the user's own (403 if none).
+        return schedule_appointments(practitioner=roles.schedule_practitioner(self.request.user, None))
 
     @extend_schema(
         summary="The day's appointments with intake flags (staff)",
-        parameters=[ScheduleQuery],
+        parameters=PAGED_INSIDE,
+        filters=True,
         responses=ScheduleSerializer,
     )
     def get(self, request: Request) -> Response:
-        query = ScheduleQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        day = query.validated_data.get("date") or local_date(timezone.now())
-        practitioner = roles.schedule_practitioner(request.user, query.validated_data.get("practitioner"))
-        entries = day_entries(day=day, practitioner=practitioner)
-        return Response(ScheduleSerializer({"date": day, "appointments": [_entry(e) for e in entries]}).data)
+        # The FilterSet by hand, not the filter backend: the body names the day it chose.
+        day = self.filterset_class(request.query_params, queryset=self.get_queryset(), request=request)
+        if not day.is_valid():
+            raise translate_validation(day.errors)
+        # A day is short: paged in memory, so the page costs no COUNT query.
+        rows = self.paginate_queryset(list(day.qs))
+        body = {"date": day.form.cleaned_data["date"], "appointments": [_entry(e) for e in schedule_entries(rows)]}
+        return self.paginator.add_headers(Response(ScheduleSerializer(body).data))
 
 
 def _staff_action(request: Request, pk: int, action: Any) -> Response:

@@ -15,9 +15,14 @@ from spa.lib.time import local_day_bounds
 class LocalDateFilter(django_filters.DateFilter):
     """Rows whose moment ``field_name`` falls on a local calendar date (a day is 23 or 25 hours
     on a daylight-saving change). ``lookup_expr`` ``gte``: on or after the date; ``lte``: on or
-    before it; ``exact``: on it. Dates outside 1900–2999 are a field error (``BoundedDateField``)."""
+    before it; ``exact``: on it. With ``end_field``, rows whose ``[field_name, end_field)``
+    overlaps the day. Dates outside 1900–2999 are a field error (``BoundedDateField``)."""
 
     field_class = BoundedDateField
+
+    def __init__(self, *args: Any, end_field: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.end_field = end_field
 
     def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
         if value in django_filters.constants.EMPTY_VALUES:
@@ -25,7 +30,7 @@ class LocalDateFilter(django_filters.DateFilter):
         first, after = local_day_bounds(value)
         bounds: dict[str, Any] = {}
         if self.lookup_expr in ("exact", "gte"):
-            bounds[f"{self.field_name}__gte"] = first
+            bounds[f"{self.end_field}__gt" if self.end_field else f"{self.field_name}__gte"] = first
         if self.lookup_expr in ("exact", "lte"):
             bounds[f"{self.field_name}__lt"] = after
         return self.get_method(qs)(**bounds)

@@ -32,6 +32,17 @@ TOTAL_COUNT_HEADER = OpenApiParameter(
     description="The number of rows in the whole list (every page).",
 )
 PAGE_HEADERS = [LINK_HEADER, TOTAL_COUNT_HEADER]
+#: The query and headers of a list paged inside an object body (``pagination.page_of``), which
+#: drf-spectacular cannot see as a list: declared on the operation with ``extend_schema``.
+PAGED_INSIDE = [
+    OpenApiParameter("page", {"type": "integer", "minimum": 1}, description=HeaderPagination.page_query_description),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": HeaderPagination.max_page_size},
+        description=HeaderPagination.page_size_query_description,
+    ),
+    *PAGE_HEADERS,
+]
 
 
 class PagedAutoSchema(AutoSchema):
