@@ -44,7 +44,7 @@ RUNS = 40
 
 def _api_figures(client, urls: dict[str, str], trivial: list[float]) -> tuple[bool, dict[str, list[float]]]:
     """Cold and warm timings of each URL, printed beside the trivial view; cold targets checked."""
-    from scheduling.answer_cache import forget_cached_answers
+    from scheduling.resources.answer_cache import forget_cached_answers
 
     targets = {"days, 28 days": 10.0, "one day": 6.0}
     ok = True
@@ -74,7 +74,7 @@ def main() -> int:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from scheduling.availability import available_slots
+    from scheduling.resources.availability import available_slots
 
     with throwaway_database() as database:
         print(f"database: {database}")

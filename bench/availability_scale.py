@@ -35,7 +35,7 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from scheduling.availability import available_slots, free_starts
+    from scheduling.resources.availability import available_slots, free_starts
 
     with throwaway_database() as database:
         print(f"database: {database}")

@@ -2,7 +2,7 @@
 off, closures, appointments (filters; actions through the staff services), plans, the outbox
 (resend failed messages).
 
-Rules stay in the services: the hours inline is checked by ``staff.check_intervals``; appointment
+Rules stay in the services: the hours inline is checked by ``check_intervals``; appointment
 times and status are read-only here (booking, reschedule, cancel, check-in and no-show go through
 their services, as actions or on the staff pages) so nothing can double-book from the admin.
 """
@@ -21,9 +21,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from scheduling import staff
-from scheduling.booking import cancel_appointment
-from scheduling.dispatch import resend_notification
+from scheduling.booking.services import cancel_appointment
+from scheduling.care.attendance import check_in_appointment, mark_no_show
 from scheduling.errors import SchedulingError
 from scheduling.models import (
     AdverseEvent,
@@ -40,20 +39,22 @@ from scheduling.models import (
     TreatmentPlan,
     WorkingHours,
 )
+from scheduling.notifications.dispatch import resend_notification
+from scheduling.resources.services import Interval, appointments_during, check_intervals
 
 
 class WorkingHoursFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
         intervals = [
-            staff.Interval(f.cleaned_data["weekday"], f.cleaned_data["start_time"], f.cleaned_data["end_time"])
+            Interval(f.cleaned_data["weekday"], f.cleaned_data["start_time"], f.cleaned_data["end_time"])
             for f in self.forms
             if f.cleaned_data
             and not f.cleaned_data.get("DELETE")
             and all(f.cleaned_data.get(k) is not None for k in ("weekday", "start_time", "end_time"))
         ]
         try:
-            staff.check_intervals(intervals)
+            check_intervals(intervals)
         except SchedulingError as error:
             raise ValidationError(error.message, code=error.code) from error
 
@@ -125,7 +126,7 @@ class TimeOffAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: TimeOff, form: object, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        clashes = list(staff.appointments_during(practitioner=obj.practitioner, start=obj.start, end=obj.end))
+        clashes = list(appointments_during(practitioner=obj.practitioner, start=obj.start, end=obj.end))
         if clashes:
             self.message_user(
                 request,
@@ -212,10 +213,10 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         return format_html('<a href="{}">Open on the staff pages (reschedule, check in, …)</a>', url)
 
     check_in = admin.action(description="Check in the selected clients")(
-        _appointment_action(staff.check_in_appointment, "%(count)s client(s) checked in.")
+        _appointment_action(check_in_appointment, "%(count)s client(s) checked in.")
     )
     mark_no_show = admin.action(description="Record no-shows")(
-        _appointment_action(staff.mark_no_show, "%(count)s no-show(s) recorded; reminders withdrawn.")
+        _appointment_action(mark_no_show, "%(count)s no-show(s) recorded; reminders withdrawn.")
     )
     cancel = admin.action(description="Cancel the selected appointments")(
         _appointment_action(cancel_appointment, "%(count)s appointment(s) cancelled (late ones recorded).")

@@ -12,10 +12,11 @@ class SchedulingConfig(AppConfig):
         # (clients cannot import scheduling, so scheduling registers itself).
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from scheduling import privacy, tasks  # noqa: F401 - registers the Celery tasks (outbox kicks by name)
-        from scheduling.answer_cache import schedule_changed
+        from scheduling import privacy
         from scheduling.models import Appointment, Closure, Practitioner, Room, TimeOff, WorkingHours
-        from scheduling.signals import schedule_written
+        from scheduling.notifications import tasks  # noqa: F401 - registers the Celery tasks (outbox kicks by name)
+        from scheduling.resources.answer_cache import schedule_changed
+        from scheduling.resources.signals import schedule_written
         from treatments.models import Service
 
         privacy.register()

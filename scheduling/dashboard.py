@@ -23,7 +23,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from scheduling.models import Appointment, Closure, Practitioner, Room, TimeOff, TreatmentPlan, WorkingHours
-from scheduling.windows import active_appointments_prefetch, active_sessions, next_window
+from scheduling.plans.windows import active_appointments_prefetch, active_sessions, next_window
 from spa.lib.time import local_date, local_datetime, local_day_bounds
 
 Span = tuple[dt.datetime, dt.datetime]

@@ -15,15 +15,16 @@ from django.utils import timezone
 from clients.models import ClientProfile, ConsentSignature, ConsentText, IntakeSubmission, User
 from clients.screening import current_consent_text
 from clients.services import sign_consent, submit_intake
-from scheduling.availability import available_slots
-from scheduling.booking import book_appointment
-from scheduling.checkin import DayOfAnswers
+from scheduling.booking.services import book_appointment
+from scheduling.care.attendance import check_in_appointment
+from scheduling.care.checkin import DayOfAnswers
+from scheduling.care.recording import record_session
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Practitioner, Room, TreatmentPlan, WorkingHours
-from scheduling.plans import propose_course, rate_session, start_plan
-from scheduling.recording import record_session
-from scheduling.signals import schedule_written_in_bulk
-from scheduling.staff import check_in_appointment
+from scheduling.plans.course import propose_course
+from scheduling.plans.services import rate_session, start_plan
+from scheduling.resources.availability import available_slots
+from scheduling.resources.signals import schedule_written_in_bulk
 from spa.lib import roles
 from spa.lib.time import local_date, local_datetime
 from treatments.models import Contraindication, Product, Service, TreatmentArea

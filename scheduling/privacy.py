@@ -30,7 +30,7 @@ from scheduling.models import (
     SessionPhoto,
     TreatmentPlan,
 )
-from scheduling.signals import schedule_written_in_bulk
+from scheduling.resources.signals import schedule_written_in_bulk
 
 #: A photo link in her export works without a login for this long, then says "expired".
 PHOTO_LINK_SECONDS = 7 * 24 * 3600

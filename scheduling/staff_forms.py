@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_datetime
 from clients.models import User
 from scheduling.errors import SchedulingError
 from scheduling.models import Practitioner, TreatmentPlan, WorkingHours
-from scheduling.schedule import BY_CHOICES
+from scheduling.resources.schedule import BY_CHOICES
 from treatments.models import Service
 
 

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from scheduling.views import booking, care, messages, plans, staff
+from scheduling.views import booking, care, hours, messages, plans, staff
 
 app_name = "scheduling"
 
-urlpatterns = [*booking.urlpatterns, *staff.urlpatterns, *plans.urlpatterns, *messages.urlpatterns, *care.urlpatterns]
+urlpatterns = [
+    *booking.urlpatterns,
+    *staff.urlpatterns,
+    *hours.urlpatterns,
+    *plans.urlpatterns,
+    *messages.urlpatterns,
+    *care.urlpatterns,
+]

@@ -15,7 +15,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
-from scheduling.answer_cache import forget_cached_answers
+from scheduling.resources.answer_cache import forget_cached_answers
 from spa.lib.roles import FRONT_DESK, assign_role
 from tests.factories import PractitionerFactory, RoomFactory, make_client
 from treatments.defaults import load_default_rules

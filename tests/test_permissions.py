@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 
 from clients.models import DoctorClearance
 from scheduling.models import Alert, Appointment, Closure, Notification, PlanSession, SessionPhoto, TimeOff
-from scheduling.plans import start_plan
+from scheduling.plans.services import start_plan
 from scheduling.privacy import photo_export_url
 from tests.factories import AppointmentFactory
 

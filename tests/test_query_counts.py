@@ -17,7 +17,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from scheduling.models import Notification
-from scheduling.plans import start_plan
+from scheduling.plans.services import start_plan
 from spa.lib.time import local_date
 from tests.factories import AppointmentFactory, make_client
 from treatments.models import DepthRule

@@ -20,7 +20,7 @@ from django.urls import reverse
 from kombu.exceptions import OperationalError
 from rest_framework.test import APIClient
 
-from scheduling.booking import book_appointment
+from scheduling.booking.services import book_appointment
 from scheduling.models import Appointment, Notification
 from spa.lib import broker
 from spa.lib.cache import redis_cache_settings, reset_breaker
@@ -43,7 +43,7 @@ def dead_redis(settings, caplog):
         yield
     else:
         failing = OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
-        with mock.patch("scheduling.tasks.dispatch_due_notifications.apply_async", side_effect=failing):
+        with mock.patch("scheduling.notifications.tasks.dispatch_due_notifications.apply_async", side_effect=failing):
             yield
     reset_breaker()
     broker.reset_breaker()
@@ -79,7 +79,7 @@ def test_any_failure_of_the_after_commit_cache_bump_leaves_the_booking_a_201(
 ):
     api.force_authenticate(alice)
     with (
-        mock.patch("scheduling.answer_cache.cache.incr", side_effect=RuntimeError("cache exploded")),
+        mock.patch("scheduling.resources.answer_cache.cache.incr", side_effect=RuntimeError("cache exploded")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         booked = api.post(

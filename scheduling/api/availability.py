@@ -27,16 +27,16 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from scheduling.answer_cache import answer_key, cached_answer, remember_answer
 from scheduling.api.booking import PractitionerRefSerializer
-from scheduling.availability import DaySummary, FreeStarts, Slot, free_starts
+from scheduling.booking.selectors import get_plan_for_client
+from scheduling.booking.spacing import personal_filter
 from scheduling.errors import SchedulingError
-from scheduling.fit import course_depth
 from scheduling.models import Practitioner, TreatmentPlan
-from scheduling.plans import check_plan_bookable
-from scheduling.selectors import get_plan_for_client
-from scheduling.spacing import personal_filter
-from scheduling.windows import next_window
+from scheduling.plans.fit import course_depth
+from scheduling.plans.services import check_plan_bookable
+from scheduling.plans.windows import next_window
+from scheduling.resources.answer_cache import answer_key, cached_answer, remember_answer
+from scheduling.resources.availability import DaySummary, FreeStarts, Slot, free_starts
 from treatments.models import Service
 
 MAX_RANGE_DAYS = 62

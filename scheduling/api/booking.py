@@ -22,11 +22,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
-from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
+from scheduling.booking.idempotency import Answer, run_once
+from scheduling.booking.selectors import appointments_for_user, get_appointment_for_user, get_plan_for_client
+from scheduling.booking.services import book_appointment, cancel_appointment, reschedule_appointment
 from scheduling.filters import AppointmentFilter
-from scheduling.idempotency import Answer, run_once
 from scheduling.models import Appointment, Practitioner
-from scheduling.selectors import appointments_for_user, get_appointment_for_user, get_plan_for_client
 from spa.lib.roles import BOOK_FOR_CLIENTS
 from treatments.models import Service
 

@@ -12,8 +12,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from scheduling import outbox
 from scheduling.models import Notification
+from scheduling.notifications.selectors import notifications_for_client
 
 #: What the client sees: ``sending`` is an internal step of ``pending``.
 PUBLIC_STATUS = {Notification.Status.SENDING: Notification.Status.PENDING}
@@ -39,7 +39,7 @@ class MyNotificationsView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Notification]:
         if getattr(self, "swagger_fake_view", False):  # the schema generator: no user
             return Notification.objects.none()
-        return outbox.notifications_for_client(client=self.request.user)
+        return notifications_for_client(client=self.request.user)
 
     @extend_schema(
         responses={200: NotificationSerializer(many=True)},

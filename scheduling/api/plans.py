@@ -24,21 +24,13 @@ from rest_framework.views import APIView
 from clients.models import User
 from scheduling import roles
 from scheduling.api.booking import IDEMPOTENCY_KEY, idempotent
+from scheduling.care.recording import record_session
 from scheduling.errors import SchedulingError
 from scheduling.filters import PlanFilter
 from scheduling.models import Appointment, PlanSession, TreatmentPlan
-from scheduling.plans import (
-    Proposal,
-    SessionRow,
-    book_course,
-    plan_timeline,
-    plans_visible_to,
-    proposals_from,
-    propose_course,
-    start_plan,
-    suggested_depth_from,
-)
-from scheduling.recording import record_session
+from scheduling.plans.course import Proposal, book_course, proposals_from, propose_course
+from scheduling.plans.selectors import SessionRow, plan_timeline, plans_visible_to, suggested_depth_from
+from scheduling.plans.services import start_plan
 from spa.lib.bounds import NOTES_MAX_LENGTH
 from spa.lib.roles import RECORD_SESSION
 from treatments.models import Product, TreatmentArea

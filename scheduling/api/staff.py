@@ -21,13 +21,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scheduling import calendars, roles, staff
+from scheduling import roles
 from scheduling.api.booking import AppointmentSerializer, PractitionerRefSerializer
-from scheduling.checkin import MEDICATION_CHOICES, PREGNANCY_CHOICES, PROCEDURE_CHOICES, DayOfAnswers
+from scheduling.booking import calendars
+from scheduling.booking.selectors import appointments_for_user, get_appointment_for_user
+from scheduling.care.attendance import check_in_appointment, mark_no_show
+from scheduling.care.checkin import MEDICATION_CHOICES, PREGNANCY_CHOICES, PROCEDURE_CHOICES, DayOfAnswers
 from scheduling.filters import ScheduleFilter
 from scheduling.models import Appointment
-from scheduling.schedule import Entry, schedule_appointments, schedule_entries
-from scheduling.selectors import appointments_for_user, get_appointment_for_user
+from scheduling.resources.schedule import Entry, schedule_appointments, schedule_entries
 from spa.lib.access import StaffPermission
 from spa.lib.roles import CHECK_IN
 from spa.lib.schema import PAGED_INSIDE
@@ -157,7 +159,7 @@ class CheckInView(APIView):
         data.is_valid(raise_exception=True)
         day_of = data.validated_data.get("day_of")
         appointment = get_appointment_for_user(request.user, pk)
-        staff.check_in_appointment(
+        check_in_appointment(
             appointment=appointment, by=request.user, answers=DayOfAnswers(**day_of) if day_of is not None else None
         )
         return Response(AppointmentSerializer(appointments_for_user(request.user).get(pk=pk)).data)
@@ -172,7 +174,7 @@ class NoShowView(APIView):
         responses=AppointmentSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
-        return _staff_action(request, pk, staff.mark_no_show)
+        return _staff_action(request, pk, mark_no_show)
 
 
 class CalendarRenderer(BaseRenderer):

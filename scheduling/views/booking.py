@@ -21,22 +21,22 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clients.screening import Screening, screening_status
-from scheduling.availability import Slot, available_slots, free_starts
-from scheduling.booking import (
+from scheduling.booking.idempotency import Answer, run_once
+from scheduling.booking.selectors import get_appointment_for_client, get_plan_for_client, upcoming_and_past
+from scheduling.booking.services import (
     book_appointment,
     cancel_appointment,
     change_deadline,
     reschedule_appointment,
     session_window,
 )
+from scheduling.booking.spacing import personal_filter
 from scheduling.errors import SchedulingError
-from scheduling.fit import course_depth, course_practitioners
 from scheduling.forms import PICKER_DAYS, ConfirmBookingForm, SlotChoiceForm, SlotQueryForm
-from scheduling.idempotency import Answer, run_once
 from scheduling.models import Appointment, Practitioner, TreatmentPlan
-from scheduling.selectors import get_appointment_for_client, get_plan_for_client, upcoming_and_past
-from scheduling.spacing import personal_filter
-from scheduling.windows import Window, next_window
+from scheduling.plans.fit import course_depth, course_practitioners
+from scheduling.plans.windows import Window, next_window
+from scheduling.resources.availability import Slot, available_slots, free_starts
 from spa.lib.time import local_date
 from treatments.models import Service
 from treatments.selectors import consultation_service, pre_care_steps

@@ -13,9 +13,9 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.models import User
+from scheduling.care.reactions import record_adverse_event, release_plan_hold, report_problem, resolve_alert
 from scheduling.errors import SchedulingError
 from scheduling.models import AdverseEvent, Alert, PlanSession, TreatmentPlan
-from scheduling.reactions import record_adverse_event, release_plan_hold, report_problem, resolve_alert
 from spa.lib.access import staff_required
 
 

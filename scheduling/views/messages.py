@@ -12,13 +12,13 @@ from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from scheduling import outbox
-from scheduling.checkin import DayOfAnswersForm
-from scheduling.dispatch import resend_notification
+from scheduling.booking.selectors import get_appointment_for_client
+from scheduling.care.checkin import DayOfAnswersForm
+from scheduling.care.previsit import PrevisitAnswers, submit_previsit_check
 from scheduling.errors import SchedulingError
 from scheduling.models import Notification
-from scheduling.previsit import PrevisitAnswers, submit_previsit_check
-from scheduling.selectors import get_appointment_for_client
+from scheduling.notifications.dispatch import resend_notification
+from scheduling.notifications.selectors import notifications_for_client, outbox_rows
 from spa.lib.access import staff_required
 from spa.lib.bounds import BoundedDateField
 from spa.lib.roles import VIEW_CLIENT_RECORD
@@ -48,7 +48,7 @@ class OutboxFilterForm(forms.Form):
 
 @login_required
 def my_messages(request: HttpRequest) -> HttpResponse:
-    rows = outbox.notifications_for_client(client=request.user)
+    rows = notifications_for_client(client=request.user)
     # Withdrawn messages (a cancelled booking's reminders) are kept, but folded away below.
     live = rows.exclude(status=Notification.Status.CANCELLED)
     page = Paginator(live, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -78,7 +78,7 @@ def previsit(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_outbox(request: HttpRequest) -> HttpResponse:
     form = OutboxFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    rows = outbox.outbox_rows(**{k: v for k, v in filters.items() if v})
+    rows = outbox_rows(**{k: v for k, v in filters.items() if v})
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

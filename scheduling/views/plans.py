@@ -23,9 +23,11 @@ from clients.models import AuditEntry, User
 from clients.screening import screening_status
 from clients.services import record_access
 from scheduling import roles
+from scheduling.booking.idempotency import Answer, run_once
+from scheduling.booking.selectors import rule_overrides
+from scheduling.care.reactions import client_care_record
+from scheduling.care.recording import record_session
 from scheduling.errors import SchedulingError
-from scheduling.fit import depth_warnings
-from scheduling.idempotency import Answer, run_once
 from scheduling.models import Appointment, PlanSession, SessionPhoto, TreatmentPlan
 from scheduling.plan_forms import (
     CourseForm,
@@ -37,23 +39,11 @@ from scheduling.plan_forms import (
     StartPlanForm,
     add_plan_error,
 )
-from scheduling.plans import (
-    attach_photo,
-    book_course,
-    end_plan,
-    extend_plan,
-    plan_timeline,
-    plans_with_details,
-    proposals_from,
-    propose_course,
-    rate_session,
-    start_plan,
-    suggested_depth,
-)
+from scheduling.plans.course import book_course, proposals_from, propose_course
+from scheduling.plans.fit import depth_warnings
+from scheduling.plans.selectors import plan_timeline, plans_with_details, suggested_depth
+from scheduling.plans.services import attach_photo, end_plan, extend_plan, rate_session, start_plan
 from scheduling.privacy import photo_from_export_token
-from scheduling.reactions import client_care_record
-from scheduling.recording import record_session
-from scheduling.selectors import rule_overrides
 from scheduling.views.booking import gate_context
 from scheduling.views.care import AdverseEventForm, NoteForm
 from spa.lib.access import has_any_perm, staff_required

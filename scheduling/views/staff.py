@@ -1,5 +1,5 @@
 """Staff pages: schedule (day, week), appointment detail and actions, booking for a client who
-phones, working hours, time off, closures, the owner's dashboard; and the calendar files.
+phones, the owner's dashboard; and the calendar files.
 
 Every staff page needs ``is_staff``: anonymous visitors go to the login page, clients get 403.
 """
@@ -11,41 +11,40 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.models import User
 from clients.screening import screening_status
 from clients.selectors import staff_client_list
-from scheduling import calendars, dashboard, roles, schedule, staff
-from scheduling.availability import available_slots
-from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
-from scheduling.checkin import DayOfAnswersForm
+from scheduling import dashboard, roles
+from scheduling.booking import calendars
+from scheduling.booking.selectors import get_appointment_for_user, rule_overrides
+from scheduling.booking.services import book_appointment, cancel_appointment, reschedule_appointment
+from scheduling.care.attendance import check_in_appointment, mark_no_show
+from scheduling.care.checkin import DayOfAnswersForm
+from scheduling.care.reactions import open_alerts, recent_overrides
 from scheduling.errors import SchedulingError
-from scheduling.fit import course_depth
-from scheduling.models import Appointment, Closure, Practitioner, TimeOff, WorkingHours
-from scheduling.reactions import open_alerts, recent_overrides
-from scheduling.selectors import get_appointment_for_user, rule_overrides
+from scheduling.models import Appointment, Practitioner
+from scheduling.plans.fit import course_depth
+from scheduling.resources import schedule
+from scheduling.resources.availability import available_slots
 from scheduling.staff_forms import (
     ClientSearchForm,
-    ClosureForm,
     RescheduleForm,
     ScheduleFilterForm,
     SlotSearchForm,
     StaffBookingForm,
-    TimeOffForm,
-    WorkingHoursFormSet,
     add_domain_error,
 )
 from spa.lib.access import staff_required
 from spa.lib.bounds import parse_id
 from spa.lib.labels import label
-from spa.lib.roles import BOOK_FOR_CLIENTS, CHECK_IN, SEE_ALL_SCHEDULES, VIEW_DASHBOARD
-from spa.lib.time import local_date, local_day_bounds
+from spa.lib.roles import BOOK_FOR_CLIENTS, CHECK_IN, VIEW_DASHBOARD
+from spa.lib.time import local_date
 
 View = Callable[..., HttpResponse]
 #: The owner's dashboard lists depths recorded outside a plan's range over this many days.
@@ -61,10 +60,6 @@ def _staff_appointment(pk: int) -> Appointment:
     )
 
 
-def _own_practitioner(user: User) -> Practitioner | None:
-    return Practitioner.objects.filter(user=user).first()
-
-
 def _schedule_context(request: HttpRequest, *, week: bool) -> dict[str, Any]:
     today = local_date(timezone.now())
     form = ScheduleFilterForm(request.GET or None)
@@ -75,7 +70,7 @@ def _schedule_context(request: HttpRequest, *, week: bool) -> dict[str, Any]:
     if not roles.sees_all_schedules(request.user):
         by = "practitioner"  # a practitioner's role shows their own column only
     step = dt.timedelta(days=7 if week else 1)
-    me = _own_practitioner(request.user)
+    me = roles.own_practitioner(request.user)
     feed_url = (
         request.build_absolute_uri(reverse("scheduling:practitioner_feed", args=[me.calendar_token])) if me else ""
     )
@@ -166,7 +161,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     if asked and not form.is_valid():
         return _appointment_page(request, pk, status=400, day_of_form=form)
     try:
-        staff.check_in_appointment(appointment=appointment, by=request.user, answers=form.answers() if asked else None)
+        check_in_appointment(appointment=appointment, by=request.user, answers=form.answers() if asked else None)
     except SchedulingError as error:
         messages.error(request, error.message)
         return _appointment_page(request, pk, status=error.status, day_of_form=form, refusal=error.message)
@@ -177,7 +172,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(perm=CHECK_IN)
 @require_POST
 def no_show(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, staff.mark_no_show, "No-show recorded for {client}; her reminders are withdrawn.")
+    return _act(request, pk, mark_no_show, "No-show recorded for {client}; her reminders are withdrawn.")
 
 
 @staff_required(perm=BOOK_FOR_CLIENTS)
@@ -326,137 +321,6 @@ def book(request: HttpRequest) -> HttpResponse:
     return render(request, "scheduling/staff/book.html", context)
 
 
-@staff_required(perm=SEE_ALL_SCHEDULES)
-@require_http_methods(["GET", "POST"])
-def working_hours(request: HttpRequest) -> HttpResponse:
-    practitioners = list(Practitioner.objects.filter(active=True))
-    chosen_id = request.GET.get("practitioner") or request.POST.get("practitioner")
-    practitioner = None
-    if chosen_id and str(chosen_id).isdigit():
-        practitioner = next((p for p in practitioners if p.pk == int(chosen_id)), None)
-        if practitioner is None:
-            raise Http404("No such practitioner.")
-    practitioner = practitioner or _own_practitioner(request.user) or (practitioners[0] if practitioners else None)
-    if practitioner is None:
-        messages.info(request, "There is no active practitioner yet: add one in the admin.")
-        return render(request, "scheduling/staff/hours.html", {"practitioners": practitioners})
-    current = WorkingHours.objects.filter(practitioner=practitioner).order_by("weekday", "start_time")
-    initial = [{"weekday": h.weekday, "start_time": h.start_time, "end_time": h.end_time} for h in current]
-    formset = WorkingHoursFormSet(request.POST or None, initial=initial)
-    if request.method == "POST" and formset.is_valid():
-        intervals = [
-            staff.Interval(f.cleaned_data["weekday"], f.cleaned_data["start_time"], f.cleaned_data["end_time"])
-            for f in formset.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
-        ]
-        try:
-            staff.set_working_hours(practitioner=practitioner, intervals=intervals, by=request.user)
-        except SchedulingError as error:
-            formset._non_form_errors = formset.error_class([error.message])
-        else:
-            messages.success(request, f"Working hours of {practitioner} saved ({len(intervals)} intervals).")
-            return redirect(f"{reverse('scheduling:staff_hours')}?practitioner={practitioner.pk}")
-    context = {"practitioners": practitioners, "practitioner": practitioner, "formset": formset}
-    return render(request, "scheduling/staff/hours.html", context)
-
-
-def _clashes_message(request: HttpRequest, clashes: list[Appointment], what: str) -> None:
-    if clashes:
-        # Each named appointment links to its page, where staff move it (the message keeps its HTML).
-        listed = format_html_join(
-            "; ",
-            '<a href="{}">{} {} ({})</a>',
-            (
-                (
-                    reverse("scheduling:staff_appointment", args=[a.pk]),
-                    f"{timezone.localtime(a.start):%-d %b %H:%M}",
-                    a.client,
-                    a.practitioner,
-                )
-                for a in clashes
-            ),
-        )
-        messages.warning(
-            request, format_html("{} booked appointment(s) fall in this {}, to move: {}.", len(clashes), what, listed)
-        )
-
-
-@staff_required
-@require_http_methods(["GET", "POST"])
-def time_off(request: HttpRequest) -> HttpResponse:
-    form = TimeOffForm(request.POST or None, initial={"practitioner": _own_practitioner(request.user)})
-    if not roles.sees_all_schedules(request.user):
-        # A practitioner's role: their own time off only (another id is "not a valid choice").
-        form.fields["practitioner"].queryset = Practitioner.objects.filter(user_id=request.user.pk, active=True)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            added = staff.add_time_off(
-                practitioner=data["practitioner"],
-                start=data["start"],
-                end=data["end"],
-                reason=data["reason"],
-                by=request.user,
-            )
-        except SchedulingError as error:
-            add_domain_error(form, error)
-        else:
-            messages.success(request, f"Time off added for {added.practitioner}.")
-            _clashes_message(
-                request,
-                list(staff.appointments_during(practitioner=added.practitioner, start=added.start, end=added.end)),
-                "time off",
-            )
-            return redirect("scheduling:staff_time_off")
-    upcoming = TimeOff.objects.filter(end__gte=timezone.now()).select_related("practitioner").order_by("start")
-    if not roles.sees_all_schedules(request.user):
-        upcoming = upcoming.filter(practitioner__user_id=request.user.pk)
-    return render(request, "scheduling/staff/time_off.html", {"form": form, "time_off": upcoming})
-
-
-@staff_required
-@require_POST
-def time_off_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(TimeOff.objects.select_related("practitioner"), pk=pk)
-    roles.check_time_off_scope(request.user, item.practitioner)
-    staff.delete_time_off(time_off=item, by=request.user)
-    messages.success(request, f"Time off of {item.practitioner} removed: those hours can be booked again.")
-    return redirect("scheduling:staff_time_off")
-
-
-@staff_required(perm=SEE_ALL_SCHEDULES)
-@require_http_methods(["GET", "POST"])
-def closures(request: HttpRequest) -> HttpResponse:
-    form = ClosureForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            added = staff.add_closure(
-                start_date=data["start_date"], end_date=data["end_date"], reason=data["reason"], by=request.user
-            )
-        except SchedulingError as error:
-            add_domain_error(form, error)
-        else:
-            messages.success(request, f"The spa is closed {added.start_date:%-d %b} to {added.end_date:%-d %b %Y}.")
-            start, _ = local_day_bounds(added.start_date)
-            _, end = local_day_bounds(added.end_date)
-            _clashes_message(
-                request, list(staff.appointments_during(practitioner=None, start=start, end=end)), "closure"
-            )
-            return redirect("scheduling:staff_closures")
-    upcoming = Closure.objects.filter(end_date__gte=local_date(timezone.now())).order_by("start_date")
-    return render(request, "scheduling/staff/closures.html", {"form": form, "closures": upcoming})
-
-
-@staff_required(perm=SEE_ALL_SCHEDULES)
-@require_POST
-def closure_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(Closure, pk=pk)
-    staff.delete_closure(closure=item, by=request.user)
-    messages.success(request, f"Closure {item.start_date:%-d %b}–{item.end_date:%-d %b %Y} removed.")
-    return redirect("scheduling:staff_closures")
-
-
 @staff_required(perm=VIEW_DASHBOARD)
 @require_GET
 def owner_dashboard(request: HttpRequest) -> HttpResponse:
@@ -502,11 +366,6 @@ urlpatterns = [
     path("staff/appointments/<int:pk>/cancel", cancel, name="staff_cancel"),
     path("staff/appointments/<int:pk>/reschedule", reschedule, name="staff_reschedule"),
     path("staff/book/", book, name="staff_book"),
-    path("staff/hours/", working_hours, name="staff_hours"),
-    path("staff/time-off/", time_off, name="staff_time_off"),
-    path("staff/time-off/<int:pk>/delete", time_off_delete, name="staff_time_off_delete"),
-    path("staff/closures/", closures, name="staff_closures"),
-    path("staff/closures/<int:pk>/delete", closure_delete, name="staff_closure_delete"),
     path("staff/dashboard/", owner_dashboard, name="staff_dashboard"),
     path("appointments/<int:pk>.ics", appointment_ics, name="appointment_ics"),
     path("calendar/<uuid:token>.ics", practitioner_feed, name="practitioner_feed"),

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from clients.models import ConsentText
 from scheduling.models import Appointment
-from scheduling.plans import start_plan
+from scheduling.plans.services import start_plan
 from tests.e2e.conftest import log_in, shot
 from tests.factories import (
     PASSWORD,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from scheduling.models import Appointment
-from scheduling.plans import start_plan
+from scheduling.plans.services import start_plan
 from spa.lib.roles import FRONT_DESK, assign_role
 from spa.lib.time import local_datetime
 from tests.e2e.conftest import log_in, shot

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from clients.models import ConsentText
 from scheduling.models import Appointment, PlanSession, TreatmentPlan
-from scheduling.plans import start_plan
+from scheduling.plans.services import start_plan
 from tests.e2e.conftest import log_in, shot, sign_up
 from tests.factories import PASSWORD, AppointmentFactory, PractitionerFactory, RoomFactory, make_client
 from treatments.defaults import load_default_rules

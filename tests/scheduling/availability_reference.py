@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from scheduling.availability import Slot
 from scheduling.models import Appointment, Closure, Practitioner, Room, TimeOff, WorkingHours
+from scheduling.resources.availability import Slot
 from spa.lib.time import local_datetime, spa_zone
 from treatments.models import Service
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from scheduling.models import Appointment, Practitioner, TreatmentPlan
-from scheduling.plans import start_plan
+from scheduling.plans.services import start_plan
 from spa.lib.time import local_datetime
 from tests.factories import AppointmentFactory
 

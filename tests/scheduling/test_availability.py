@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from scheduling.availability import available_slots
 from scheduling.models import Appointment, Closure, Room, TimeOff, WorkingHours
-from scheduling.windows import Window
+from scheduling.plans.windows import Window
+from scheduling.resources.availability import available_slots
 from spa.lib.time import local_datetime
 from tests.factories import AppointmentFactory, PractitionerFactory, RoomFactory
 from treatments.models import Service

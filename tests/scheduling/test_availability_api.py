@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from scheduling.booking import book_appointment
+from scheduling.booking.services import book_appointment
 from scheduling.models import Closure, Room
 from tests.factories import AppointmentFactory, PractitionerFactory
 from tests.scheduling.booking_support import at, make_plan, monday

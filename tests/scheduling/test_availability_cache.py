@@ -17,9 +17,16 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from clients.privacy import erase_client
-from scheduling import staff
-from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
+from scheduling.booking.services import book_appointment, cancel_appointment, reschedule_appointment
 from scheduling.models import Closure, TimeOff, WorkingHours
+from scheduling.resources.services import (
+    Interval,
+    add_closure,
+    add_time_off,
+    delete_closure,
+    delete_time_off,
+    set_working_hours,
+)
 from tests.factories import PractitionerFactory, RoomFactory
 from tests.scheduling.booking_support import at, monday
 from tests.scheduling.plans_support import local
@@ -92,19 +99,17 @@ def test_hours_set_in_bulk_for_a_practitioner_without_hours_are_offered_at_once(
     day = monday()
     assert _slots(day) == []
     with commit():
-        staff.set_working_hours(
-            practitioner=ben, intervals=[staff.Interval(day.weekday(), dt.time(9), dt.time(13))], by=owner
-        )
+        set_working_hours(practitioner=ben, intervals=[Interval(day.weekday(), dt.time(9), dt.time(13))], by=owner)
     assert NINE in _slots(day)
 
 
 def test_time_off_added_and_deleted_through_the_service(anna, owner, commit):
     day = monday()
     with commit():
-        time_off = staff.add_time_off(practitioner=anna, start=at(day, 0), end=at(day, 23), by=owner)
+        time_off = add_time_off(practitioner=anna, start=at(day, 0), end=at(day, 23), by=owner)
     assert _slots(day) == []
     with commit():
-        staff.delete_time_off(time_off=time_off, by=owner)
+        delete_time_off(time_off=time_off, by=owner)
     assert NINE in _slots(day)
 
 
@@ -112,10 +117,10 @@ def test_a_closure_added_and_deleted_through_the_service(anna, owner, commit):
     day = monday()
     assert _slots(day)
     with commit():
-        closure = staff.add_closure(start_date=day, end_date=day, reason="Boiler", by=owner)
+        closure = add_closure(start_date=day, end_date=day, reason="Boiler", by=owner)
     assert _slots(day) == []
     with commit():
-        staff.delete_closure(closure=closure, by=owner)
+        delete_closure(closure=closure, by=owner)
     assert NINE in _slots(day)
 
 

@@ -13,8 +13,8 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduling.availability import available_days, free_starts
 from scheduling.models import Appointment, Closure, Room, TimeOff, WorkingHours
+from scheduling.resources.availability import available_days, free_starts
 from spa.lib.time import local_datetime
 from tests.factories import PractitionerFactory, ServiceFactory, UserFactory
 from tests.scheduling.availability_reference import reference_slots

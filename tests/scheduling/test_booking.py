@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from clients.models import ClientProfile
-from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
+from scheduling.booking.services import book_appointment, cancel_appointment, reschedule_appointment
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Notification, Room
 from tests.factories import PractitionerFactory, make_client, sign_consent, submit_intake

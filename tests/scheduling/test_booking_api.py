@@ -10,7 +10,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
-from scheduling.booking import book_appointment
+from scheduling.booking.services import book_appointment
 from scheduling.models import Appointment
 from tests.factories import AppointmentFactory, PractitionerFactory, make_client, submit_intake
 from tests.scheduling.booking_support import at, make_plan, monday

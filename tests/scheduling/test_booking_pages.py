@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from scheduling.booking import book_appointment
+from scheduling.booking.services import book_appointment
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment
 from tests.factories import AppointmentFactory, PractitionerFactory, make_client, sign_consent, submit_intake

@@ -12,7 +12,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from scheduling.booking import book_appointment
+from scheduling.booking.services import book_appointment
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment
 from tests.factories import make_client

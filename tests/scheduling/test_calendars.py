@@ -11,8 +11,8 @@ import time_machine
 from django.urls import reverse
 from icalendar import Calendar
 
-from scheduling.booking import cancel_appointment, reschedule_appointment
-from scheduling.calendars import appointment_ics, practitioner_feed
+from scheduling.booking.calendars import appointment_ics, practitioner_feed
+from scheduling.booking.services import cancel_appointment, reschedule_appointment
 from scheduling.models import Appointment
 from tests.factories import PractitionerFactory
 from tests.scheduling.staff_support import DAY, appointment, local

@@ -11,11 +11,11 @@ from django.urls import reverse
 
 from clients.models import ConsentText, IntakeSubmission
 from clients.services import grant_clearance
-from scheduling import staff
-from scheduling.checkin import DayOfAnswers, record_day_of_answers
+from scheduling.care.attendance import check_in_appointment
+from scheduling.care.checkin import DayOfAnswers, record_day_of_answers
+from scheduling.care.previsit import PrevisitAnswers, submit_previsit_check
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, DayOfCheck
-from scheduling.previsit import PrevisitAnswers, submit_previsit_check
 from tests.factories import submit_intake
 from tests.scheduling.staff_support import DAY, appointment, local
 from treatments.models import Contraindication, Service
@@ -40,7 +40,7 @@ def appt(alice, anna):
 
 def _refused(appt: Appointment, *, answers: DayOfAnswers | None = None, now: dt.datetime = ARRIVAL) -> str:
     with pytest.raises(SchedulingError) as error:
-        staff.check_in_appointment(appointment=appt, by=appt.practitioner.user, answers=answers, now=now)
+        check_in_appointment(appointment=appt, by=appt.practitioner.user, answers=answers, now=now)
     assert (error.value.code, error.value.status) == ("screening", 403)
     appt.refresh_from_db()
     assert appt.status == Appointment.Status.BOOKED
@@ -48,7 +48,7 @@ def _refused(appt: Appointment, *, answers: DayOfAnswers | None = None, now: dt.
 
 
 def test_all_no_at_the_desk_checks_her_in(appt):
-    done = staff.check_in_appointment(appointment=appt, by=appt.practitioner.user, answers=DayOfAnswers(), now=ARRIVAL)
+    done = check_in_appointment(appointment=appt, by=appt.practitioner.user, answers=DayOfAnswers(), now=ARRIVAL)
     assert done.status == Appointment.Status.CHECKED_IN
     assert DayOfCheck.objects.get(appointment=appt).source == DayOfCheck.Source.DESK
 
@@ -59,7 +59,7 @@ def test_without_the_day_of_questions_check_in_is_refused(appt):
 
 def test_the_pre_visit_answers_count_for_check_in(alice, appt):
     submit_previsit_check(appointment=appt, answers=PrevisitAnswers(), by=alice, now=local(DAY, 8))
-    done = staff.check_in_appointment(appointment=appt, by=appt.practitioner.user, now=ARRIVAL)
+    done = check_in_appointment(appointment=appt, by=appt.practitioner.user, now=ARRIVAL)
     assert done.status == Appointment.Status.CHECKED_IN
 
 
@@ -102,7 +102,7 @@ def test_a_new_consent_version_refuses_check_in(appt):
 
 def test_a_consultation_needs_no_day_of_questions(alice, anna):
     appt = appointment(alice, anna, local(DAY, 10), service=Service.objects.get(slug="consultation"))
-    done = staff.check_in_appointment(appointment=appt, by=anna.user, now=ARRIVAL)
+    done = check_in_appointment(appointment=appt, by=anna.user, now=ARRIVAL)
     assert done.status == Appointment.Status.CHECKED_IN
 
 
@@ -110,7 +110,7 @@ def test_a_clearance_lifts_an_answer_given_before_it(alice, anna, owner):
     submit_intake(alice, {"anticoagulants"}, at=local(DAY, 8))
     grant_clearance(client=alice, note="GP letter: fine", by=owner, now=local(DAY, 9))
     appt = appointment(alice, anna, local(DAY, 10))
-    done = staff.check_in_appointment(appointment=appt, by=anna.user, answers=DayOfAnswers(), now=ARRIVAL)
+    done = check_in_appointment(appointment=appt, by=anna.user, answers=DayOfAnswers(), now=ARRIVAL)
     assert done.status == Appointment.Status.CHECKED_IN
 
 
@@ -146,7 +146,7 @@ def test_an_expired_clearance_no_longer_counts(alice, anna, owner):
 
 def test_check_in_is_possible_on_the_day_only(appt):
     with pytest.raises(SchedulingError) as error:
-        staff.check_in_appointment(
+        check_in_appointment(
             appointment=appt, by=appt.practitioner.user, answers=DayOfAnswers(), now=ARRIVAL - dt.timedelta(days=1)
         )
     assert error.value.code == "check_in_not_today"
@@ -215,7 +215,7 @@ def test_the_admin_action_applies_the_same_rescreen(client, owner, appt):
 
 def test_answers_outside_the_choices_are_refused(appt):
     with pytest.raises(SchedulingError) as error:
-        staff.check_in_appointment(
+        check_in_appointment(
             appointment=appt, by=appt.practitioner.user, answers=DayOfAnswers(pregnancy="maybe"), now=ARRIVAL
         )
     assert error.value.code == "bad_day_of_answers"

@@ -9,8 +9,8 @@ import sys
 from django.conf import settings
 from icalendar import Calendar
 
-from scheduling.booking import book_appointment
-from scheduling.calendars import appointment_ics
+from scheduling.booking.calendars import appointment_ics
+from scheduling.booking.services import book_appointment
 from scheduling.models import Notification
 from tests.scheduling.booking_support import at, monday
 from treatments.models import Service

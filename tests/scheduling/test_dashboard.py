@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from scheduling.dashboard import owner_dashboard
 from scheduling.models import Appointment, Closure, Room, TimeOff, TreatmentPlan
-from scheduling.plans import start_plan
+from scheduling.plans.services import start_plan
 from tests.factories import PractitionerFactory, RoomFactory, make_client
 from tests.scheduling.staff_support import DAY, appointment, local
 

@@ -10,9 +10,9 @@ import time_machine
 from django.core.management import call_command
 from django.db import transaction
 
-from scheduling import dispatch, outbox, tasks
 from scheduling.errors import SchedulingError
 from scheduling.models import Notification
+from scheduling.notifications import dispatch, outbox, tasks
 from spa.celery import app as celery_app
 from spa.lib.sms import LocmemSMSBackend
 from tests.factories import AppointmentFactory

@@ -10,8 +10,8 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from scheduling import dispatch
 from scheduling.models import Notification
+from scheduling.notifications import dispatch
 from tests.scheduling.plans_support import local
 
 pytestmark = [

@@ -10,8 +10,8 @@ from email.message import EmailMessage
 import pytest
 import time_machine
 
-from scheduling import dispatch
 from scheduling.models import Notification
+from scheduling.notifications import dispatch
 from tests.scheduling.plans_support import local
 from tests.scheduling.test_outbox import book
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import connections
 from rest_framework.test import APIClient
 
-from scheduling.idempotency import forget_old_keys
+from scheduling.booking.idempotency import forget_old_keys
 from scheduling.models import Appointment, IdempotencyKey
 from tests.scheduling.booking_support import at, make_plan, monday
 

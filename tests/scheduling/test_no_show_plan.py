@@ -6,10 +6,10 @@ import datetime as dt
 
 import time_machine
 
-from scheduling.booking import book_appointment
+from scheduling.booking.services import book_appointment
+from scheduling.care.attendance import mark_no_show
 from scheduling.models import Appointment
-from scheduling.plans import plan_timeline, suggested_depth
-from scheduling.staff import mark_no_show
+from scheduling.plans.selectors import plan_timeline, suggested_depth
 from tests.scheduling.booking_support import at, make_plan, monday
 
 

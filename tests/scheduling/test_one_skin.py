@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from scheduling.booking import book_appointment, cancel_appointment, reschedule_appointment
+from scheduling.booking.services import book_appointment, cancel_appointment, reschedule_appointment
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, BookingPolicy, TreatmentPlan
 from tests.factories import PractitionerFactory
@@ -309,7 +309,7 @@ def test_the_owner_sets_the_allowance_in_the_admin(client, alice, anna, owner, c
 
 
 def test_the_whole_course_proposal_keeps_her_rest_from_other_needlings(alice, anna, face):
-    from scheduling.plans import propose_course
+    from scheduling.plans.course import propose_course
 
     # A face needling outside the plan in two weeks: session 1 of the cheeks plan must keep
     # four weeks from it, so not before it either.

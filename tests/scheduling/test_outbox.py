@@ -8,8 +8,8 @@ from decimal import Decimal
 import time_machine
 
 from clients.models import ClientProfile
-from scheduling import dispatch, outbox
 from scheduling.models import Appointment, Notification, PlanSession
+from scheduling.notifications import dispatch, outbox
 from tests.factories import AppointmentFactory
 from tests.scheduling.plans_support import deep_acne_plan, local, move, session
 from treatments.models import CareStep, MessageTemplate, ReminderRule

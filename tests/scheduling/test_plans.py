@@ -7,19 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from scheduling.booking import book_appointment
+from scheduling.booking.services import book_appointment
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, PlanSession, TreatmentPlan
-from scheduling.plans import (
-    book_course,
-    end_plan,
-    extend_plan,
-    plan_timeline,
-    propose_course,
-    rate_session,
-    start_plan,
-    suggested_depth,
-)
+from scheduling.plans.course import book_course, propose_course
+from scheduling.plans.selectors import plan_timeline, suggested_depth
+from scheduling.plans.services import end_plan, extend_plan, rate_session, start_plan
 from tests.factories import AppointmentFactory, PractitionerFactory
 from tests.scheduling.plans_support import deep_acne_plan, local, session
 from treatments.errors import TreatmentsError

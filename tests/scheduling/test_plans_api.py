@@ -157,7 +157,7 @@ def test_plan_list_and_detail_queries_stay_constant(api, alice, anna, django_ass
 def _plan_appointment(alice, practitioner, concern="deep_acne_scars"):
     plan = deep_acne_plan(alice) if concern == "deep_acne_scars" else None
     if plan is None:
-        from scheduling.plans import start_plan
+        from scheduling.plans.services import start_plan
 
         plan = start_plan(client=alice, concern=concern, area="cheeks", created_by=alice)
     # She has been checked in (recording needs it) and the session has started.

@@ -10,7 +10,7 @@ from clients.models import ConsentSignature, IntakeSubmission
 from clients.screening import screening_status
 from scheduling.demo import load_demo
 from scheduling.models import Appointment, Notification, PlanSession, TreatmentPlan
-from scheduling.plans import plan_timeline
+from scheduling.plans.selectors import plan_timeline
 from spa.lib.time import local_date
 
 
@@ -70,7 +70,7 @@ def test_the_demo_diary_has_bookings_over_the_coming_weeks_and_a_second_load_add
 def test_the_demo_spa_keeps_every_booking_rule(rules):
     from django.core.management import call_command
 
-    from scheduling.audit import booking_breaches
+    from scheduling.booking.audit import booking_breaches
 
     load_demo()
     assert Appointment.objects.filter(client__email="maya@demo.spa").count() == 2

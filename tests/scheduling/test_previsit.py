@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from clients.models import IntakeSubmission
 from clients.screening import screening_status
+from scheduling.care.previsit import PrevisitAnswers, submit_previsit_check
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment
-from scheduling.previsit import PrevisitAnswers, submit_previsit_check
 from tests.factories import AppointmentFactory
 from tests.scheduling.plans_support import local
 

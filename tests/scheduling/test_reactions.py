@@ -12,13 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.services import export_client_data
-from scheduling.booking import book_appointment
-from scheduling.dispatch import dispatch_due_notifications
+from scheduling.booking.services import book_appointment
+from scheduling.care.reactions import record_adverse_event, release_plan_hold, report_problem
+from scheduling.care.recording import record_session
 from scheduling.errors import SchedulingError
 from scheduling.models import AdverseEvent, Alert, Appointment, Notification, PlanSession, TreatmentPlan
-from scheduling.plans import start_plan, suggested_depth
-from scheduling.reactions import record_adverse_event, release_plan_hold, report_problem
-from scheduling.recording import record_session
+from scheduling.notifications.dispatch import dispatch_due_notifications
+from scheduling.plans.selectors import suggested_depth
+from scheduling.plans.services import start_plan
 from tests.factories import UserFactory
 from tests.scheduling.plans_support import session
 from treatments.models import Product, TreatmentArea

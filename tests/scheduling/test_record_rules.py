@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from scheduling.care.recording import record_session
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Notification, PlanSession, TreatmentPlan
-from scheduling.plans import start_plan
-from scheduling.recording import record_session
+from scheduling.plans.services import start_plan
 from tests.factories import AppointmentFactory, PractitionerFactory, UserFactory
 from tests.scheduling.plans_support import session
 from treatments.models import Product, Service, TreatmentArea

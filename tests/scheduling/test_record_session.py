@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from scheduling import outbox
+from scheduling.care.recording import record_session
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, PlanSession, TreatmentPlan
-from scheduling.plans import start_plan
-from scheduling.recording import record_session
+from scheduling.notifications import outbox
+from scheduling.plans.services import start_plan
 from tests.factories import PractitionerFactory
 from tests.scheduling.plans_support import deep_acne_plan, session
 from treatments.models import Product, TreatmentArea

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from scheduling.models import Appointment, Closure, Room, TimeOff
-from scheduling.schedule import day_schedule, week_schedule
+from scheduling.resources.schedule import day_schedule, week_schedule
 from tests.factories import PractitionerFactory, RoomFactory, make_client, submit_intake
 from tests.scheduling.staff_support import DAY, appointment, local
 

@@ -9,10 +9,11 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from scheduling import staff
-from scheduling.checkin import DayOfAnswers
+from scheduling.care.attendance import check_in_appointment, mark_no_show
+from scheduling.care.checkin import DayOfAnswers
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Closure, Notification, TimeOff, WorkingHours
+from scheduling.resources.services import Interval, add_closure, add_time_off, appointments_during, set_working_hours
 from tests.factories import PractitionerFactory, submit_intake
 from tests.scheduling.staff_support import DAY, appointment, local
 from treatments.models import Service
@@ -40,7 +41,7 @@ STAFF_PAGES = [
 
 def test_check_in_marks_a_booked_appointment_on_its_day(alice, anna):
     appt = appointment(alice, anna, local(DAY, 10))
-    done = staff.check_in_appointment(appointment=appt, by=anna.user, answers=DayOfAnswers(), now=local(DAY, 9, 50))
+    done = check_in_appointment(appointment=appt, by=anna.user, answers=DayOfAnswers(), now=local(DAY, 9, 50))
     assert done.status == Appointment.Status.CHECKED_IN
     assert done.checked_in_at == local(DAY, 9, 50)
     assert appt.history.latest().history_user == anna.user
@@ -49,7 +50,7 @@ def test_check_in_marks_a_booked_appointment_on_its_day(alice, anna):
 def test_check_in_is_refused_on_another_day(alice, anna):
     appt = appointment(alice, anna, local(DAY, 10))
     with pytest.raises(SchedulingError) as error:
-        staff.check_in_appointment(appointment=appt, by=anna.user, now=local(DAY - dt.timedelta(days=1), 10))
+        check_in_appointment(appointment=appt, by=anna.user, now=local(DAY - dt.timedelta(days=1), 10))
     assert error.value.code == "check_in_not_today"
     appt.refresh_from_db()
     assert appt.status == Appointment.Status.BOOKED
@@ -59,7 +60,7 @@ def test_check_in_is_refused_on_another_day(alice, anna):
 def test_check_in_is_refused_unless_booked(alice, anna, status):
     appt = appointment(alice, anna, local(DAY, 10), status=status)
     with pytest.raises(SchedulingError) as error:
-        staff.check_in_appointment(appointment=appt, by=anna.user, now=local(DAY, 9))
+        check_in_appointment(appointment=appt, by=anna.user, now=local(DAY, 9))
     assert error.value.code == "wrong_status"
     appt.refresh_from_db()
     assert appt.status == status
@@ -71,7 +72,7 @@ def test_check_in_is_refused_unless_booked(alice, anna, status):
 def test_no_show_is_refused_before_the_start(alice, anna):
     appt = appointment(alice, anna, local(DAY, 10))
     with pytest.raises(SchedulingError) as error:
-        staff.mark_no_show(appointment=appt, by=anna.user, now=local(DAY, 9, 59))
+        mark_no_show(appointment=appt, by=anna.user, now=local(DAY, 9, 59))
     assert error.value.code == "no_show_too_early"
 
 
@@ -86,7 +87,7 @@ def test_no_show_after_the_start_withdraws_pending_messages(alice, anna):
         subject="Reminder",
         body_text="See you",
     )
-    done = staff.mark_no_show(appointment=appt, by=anna.user, now=local(DAY, 10, 20))
+    done = mark_no_show(appointment=appt, by=anna.user, now=local(DAY, 10, 20))
     assert done.status == Appointment.Status.NO_SHOW
     pending.refresh_from_db()
     assert pending.status == Notification.Status.CANCELLED
@@ -95,7 +96,7 @@ def test_no_show_after_the_start_withdraws_pending_messages(alice, anna):
 def test_no_show_is_refused_for_a_checked_in_client(alice, anna):
     appt = appointment(alice, anna, local(DAY, 10), status=Appointment.Status.CHECKED_IN)
     with pytest.raises(SchedulingError) as error:
-        staff.mark_no_show(appointment=appt, by=anna.user, now=local(DAY, 11))
+        mark_no_show(appointment=appt, by=anna.user, now=local(DAY, 11))
     assert error.value.code == "wrong_status"
 
 
@@ -103,9 +104,9 @@ def test_no_show_is_refused_for_a_checked_in_client(alice, anna):
 
 
 def test_working_hours_replace_the_whole_week(anna):
-    rows = staff.set_working_hours(
+    rows = set_working_hours(
         practitioner=anna,
-        intervals=[staff.Interval(0, dt.time(10), dt.time(12)), staff.Interval(0, dt.time(13), dt.time(17))],
+        intervals=[Interval(0, dt.time(10), dt.time(12)), Interval(0, dt.time(13), dt.time(17))],
         by=anna.user,
     )
     assert len(rows) == 2
@@ -118,9 +119,9 @@ def test_working_hours_replace_the_whole_week(anna):
 def test_overlapping_working_hours_are_refused_and_nothing_changes(anna):
     before = WorkingHours.objects.filter(practitioner=anna).count()
     with pytest.raises(SchedulingError) as error:
-        staff.set_working_hours(
+        set_working_hours(
             practitioner=anna,
-            intervals=[staff.Interval(1, dt.time(9), dt.time(13)), staff.Interval(1, dt.time(12), dt.time(18))],
+            intervals=[Interval(1, dt.time(9), dt.time(13)), Interval(1, dt.time(12), dt.time(18))],
             by=anna.user,
         )
     assert error.value.code == "hours_overlap"
@@ -130,22 +131,22 @@ def test_overlapping_working_hours_are_refused_and_nothing_changes(anna):
 
 def test_reversed_time_off_is_refused(anna):
     with pytest.raises(SchedulingError) as error:
-        staff.add_time_off(practitioner=anna, start=local(DAY, 12), end=local(DAY, 10), by=anna.user, now=local(DAY, 8))
+        add_time_off(practitioner=anna, start=local(DAY, 12), end=local(DAY, 10), by=anna.user, now=local(DAY, 8))
     assert error.value.field == "end"
     assert not TimeOff.objects.exists()
 
 
 def test_time_off_lists_the_bookings_it_covers(alice, anna):
     appt = appointment(alice, anna, local(DAY, 10))
-    off = staff.add_time_off(
+    off = add_time_off(
         practitioner=anna, start=local(DAY, 9), end=local(DAY, 13), reason="Dentist", by=anna.user, now=local(DAY, 8)
     )
-    assert list(staff.appointments_during(practitioner=anna, start=off.start, end=off.end)) == [appt]
+    assert list(appointments_during(practitioner=anna, start=off.start, end=off.end)) == [appt]
 
 
 def test_reversed_closure_is_refused(owner):
     with pytest.raises(SchedulingError):
-        staff.add_closure(start_date=DAY, end_date=DAY - dt.timedelta(days=1), reason="Holiday", by=owner)
+        add_closure(start_date=DAY, end_date=DAY - dt.timedelta(days=1), reason="Holiday", by=owner)
     assert not Closure.objects.exists()
 
 
@@ -381,7 +382,7 @@ def test_appointment_page_links_to_recording_the_session_once_checked_in(client,
     with time_machine.travel(local(DAY, 9, 50), tick=False):
         client.force_login(anna.user)
         assert record_url not in client.get(reverse("scheduling:staff_appointment", args=[appt.pk])).text
-        staff.check_in_appointment(appointment=appt, by=anna.user, answers=DayOfAnswers())
+        check_in_appointment(appointment=appt, by=anna.user, answers=DayOfAnswers())
     with time_machine.travel(local(DAY, 10, 5), tick=False):
         client.force_login(anna.user)
         assert record_url in client.get(reverse("scheduling:staff_appointment", args=[appt.pk])).text

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from scheduling.checkin import DayOfAnswers, record_day_of_answers
+from scheduling.care.checkin import DayOfAnswers, record_day_of_answers
 from scheduling.models import Appointment, Notification, WorkingHours
 from tests.scheduling.staff_support import DAY, appointment, local
 

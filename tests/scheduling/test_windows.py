@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from scheduling.booking import book_appointment
+from scheduling.booking.services import book_appointment
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, TreatmentPlan
-from scheduling.windows import (
+from scheduling.plans.windows import (
     Window,
     active_sessions,
     flag_sessions_outside_windows,

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from scheduling.audit import booking_breaches
+from scheduling.booking.audit import booking_breaches
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from scheduling.dispatch import dispatch_due_notifications
+from scheduling.notifications.dispatch import dispatch_due_notifications
 
 
 class Command(BaseCommand):

@@ -1,16 +1,12 @@
 """Small rules shared by the point-of-care modules (``recording``, ``reactions``): who records,
-what counts as a reason, the depth step."""
+what counts as a reason (the depth step is the plans' ``DEPTH_STEP``)."""
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from clients.models import User
 from scheduling.errors import SchedulingError
 from scheduling.models import Practitioner
 
-#: Depth moves in 0.25 mm steps (DOMAIN.md practice notes); a reaction steps it down one.
-DEPTH_STEP = Decimal("0.25")
 #: A reason or a note says why in a few words: "." or "ok" is not a reason.
 MIN_REASON_WORDS = 3
 MIN_REASON_CHARS = 15

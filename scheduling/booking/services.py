@@ -21,12 +21,11 @@ from django.utils import timezone
 from clients.models import User
 from clients.screening import screening_status
 from clients.selectors import age_problem
-from scheduling import outbox
-from scheduling.availability import Slot, slots_at
+from scheduling.booking.spacing import check_spacing
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, BookingPolicy, Practitioner, TreatmentPlan
-from scheduling.spacing import check_spacing
-from scheduling.windows import (
+from scheduling.notifications import outbox
+from scheduling.plans.windows import (
     Window,
     active_sessions,
     flag_sessions_outside_windows,
@@ -34,6 +33,7 @@ from scheduling.windows import (
     window_after,
     without_window_flag,
 )
+from scheduling.resources.availability import Slot, slots_at
 from spa.lib.time import local_date
 from treatments.models import Service
 

@@ -34,18 +34,20 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 
-from scheduling.free_time import NOTHING, Grid, Ranges, bits_of
 from scheduling.models import Practitioner
-from scheduling.schedule_reads import Busy, busy_ranges, closed_dates, staff_and_hours
-from scheduling.windows import Window
+from scheduling.resources.free_time import NOTHING, Grid, Ranges, bits_of
+from scheduling.resources.schedule_reads import Busy, busy_ranges, closed_dates, staff_and_hours
 from spa.lib.time import local_date, local_datetime, spa_zone
 from treatments.models import Service
+
+if TYPE_CHECKING:  # a plan's window narrows the dates; the engine needs only its two dates
+    from scheduling.plans.windows import Window
 
 
 class Slot(NamedTuple):

@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 from django.db import connections
 from django.db.models import BigIntegerField, Func, Value
 
-from scheduling.free_time import Ranges, forbidden_starts
 from scheduling.models import Appointment, Closure, Practitioner, Room, TimeOff, WorkingHours
+from scheduling.resources.free_time import Ranges, forbidden_starts
 from treatments.models import Service
 
 

@@ -22,13 +22,13 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 from django.template import Context, Template, TemplateSyntaxError
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from scheduling.models import Appointment, Notification, PlanSession, TreatmentPlan
-from scheduling.windows import active_sessions, next_window
+from scheduling.notifications.selectors import base_key
+from scheduling.plans.windows import next_window
 from spa.lib.broker import broker_probably_up
 from spa.lib.contact import spa_contact
 from spa.lib.emails import render_email
@@ -233,11 +233,6 @@ def _set_text(row: Notification, text: dict[str, str]) -> None:
     row.subject, row.body_text, row.body_html = text["subject"], text["body_text"], text["body_html"]
 
 
-def _base_key(key: str) -> str:
-    """``appt:1:reminder:48h@1767225600`` → ``appt:1:reminder:48h`` (a re-issue after a reschedule)."""
-    return key.split("@", 1)[0]
-
-
 # --- What an appointment calls for ------------------------------------------------------
 
 
@@ -315,7 +310,7 @@ def appointment_rescheduled(
     base = _appointment_context(appointment)
     handled: set[str] = set()
     for row in Notification.objects.select_for_update().filter(appointment=appointment, status=Status.PENDING):
-        key = _base_key(row.dedupe_key)
+        key = base_key(row.dedupe_key)
         if row.kind == Kind.BOOKING_CONFIRMATION:
             # Not sent yet: it goes out as planned, with the new time in it.
             _set_text(row, _render(row.kind, base, row.channel))
@@ -332,7 +327,7 @@ def appointment_rescheduled(
         _set_text(row, _render(row.kind, target.context, row.channel))
         row.save(update_fields=["due_at", "subject", "body_text", "body_html"])
     used = {
-        _base_key(k)
+        base_key(k)
         for k in Notification.objects.filter(appointment=appointment)
         .exclude(status=Status.PENDING)
         .values_list("dedupe_key", flat=True)
@@ -493,49 +488,4 @@ def staff_alert(*, alert: Any, recipients: Iterable[Any], now: dt.datetime) -> l
     return rows
 
 
-def still_wanted(notification: Notification) -> str | None:
-    """Checked when a row is about to be sent: the reason to skip it, or None to send.
-
-    A rebooking prompt or window warning is pointless once the session it invites to book is
-    booked, or when the plan has ended.
-    """
-    if notification.kind not in (Kind.REBOOK_PROMPT, Kind.WINDOW_CLOSING) or notification.plan_id is None:
-        return None
-    plan = TreatmentPlan.objects.get(pk=notification.plan_id)
-    if plan.status != TreatmentPlan.Status.ACTIVE:
-        return f"Skipped: the plan is {plan.get_status_display().lower()}."
-    number = int(_base_key(notification.dedupe_key).rsplit(":", 1)[1])
-    if number in active_sessions(plan):
-        return f"Skipped: session {number} is already booked."
-    return None
-
-
 # --- Reads ---------------------------------------------------------------------------------
-
-
-def notifications_for_client(*, client: Any) -> QuerySet[Notification]:
-    """Her messages, sent, upcoming and withdrawn, newest first (the Messages page and the API)."""
-    return Notification.objects.filter(client=client).order_by("-due_at", "-pk")
-
-
-def outbox_rows(
-    *,
-    status: str = "",
-    kind: str = "",
-    channel: str = "",
-    day_from: dt.date | None = None,
-    day_to: dt.date | None = None,
-) -> QuerySet[Notification]:
-    """The staff outbox, filtered; ``day_from``/``day_to`` are local due dates (both included)."""
-    rows = Notification.objects.select_related("client").order_by("-due_at", "-pk")
-    if status:
-        rows = rows.filter(status=status)
-    if kind:
-        rows = rows.filter(kind=kind)
-    if channel:
-        rows = rows.filter(channel=channel)
-    if day_from:
-        rows = rows.filter(due_at__gte=local_datetime(day_from, dt.time.min))
-    if day_to:
-        rows = rows.filter(due_at__lt=local_datetime(day_to + dt.timedelta(days=1), dt.time.min))
-    return rows

@@ -35,10 +35,11 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from scheduling import outbox
-from scheduling.calendars import appointment_ics
+from scheduling.booking.calendars import appointment_ics
 from scheduling.errors import SchedulingError
 from scheduling.models import Notification
+from scheduling.notifications import outbox
+from scheduling.notifications.selectors import still_wanted
 from spa.lib.emails import send_email
 from spa.lib.sms import get_sms_backend
 from spa.lib.time import local_datetime, local_now
@@ -237,7 +238,7 @@ def send_notification(
     notification = loaded if loaded is not None else _loaded().filter(pk=notification_id).first()
     if notification is None:
         return "not_ours"
-    reason = outbox.still_wanted(notification)
+    reason = still_wanted(notification)
     if reason:
         _finish(notification_id, claimed_at, status=Status.CANCELLED, last_error=reason, claimed_at=None)
         return "skipped"

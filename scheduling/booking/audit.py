@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from scheduling.booking.spacing import conflicts, needling_from
 from scheduling.models import Appointment
-from scheduling.spacing import conflicts, needling_from
 
 # Booked or checked in: still to happen, so still to put right.
 _OPEN = (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)

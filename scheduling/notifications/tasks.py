@@ -22,7 +22,11 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError
 
-from scheduling import dispatch
+from scheduling.notifications import dispatch
+
+# Task names as they were before the module moved into scheduling.notifications: messages already
+# queued and the beat schedule (spa/settings.py) name them so.
+NAME = "scheduling.tasks"
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +34,14 @@ logger = logging.getLogger(__name__)
 DRAIN_SECONDS = 50.0
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(name=f"{NAME}.dispatch_due_notifications", acks_late=True, ignore_result=True)
 def dispatch_due_notifications() -> dict[str, int]:
     result = dispatch.dispatch_due_notifications(time_budget_seconds=DRAIN_SECONDS)
     return {"reclaimed": result.reclaimed, "claimed": result.claimed, **result.outcomes}
 
 
 @shared_task(
+    name=f"{NAME}.send_notification",
     acks_late=True,
     ignore_result=True,
     autoretry_for=(DatabaseError,),
@@ -48,9 +53,9 @@ def send_notification(notification_id: int) -> str:
     return dispatch.send_notification(notification_id)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name=f"{NAME}.forget_old_idempotency_keys", ignore_result=True)
 def forget_old_idempotency_keys() -> int:
     """Hourly: keys (and booking form tokens) older than ``SPA_IDEMPOTENCY_KEEP_HOURS`` go."""
-    from scheduling.idempotency import forget_old_keys
+    from scheduling.booking.idempotency import forget_old_keys
 
     return forget_old_keys()

@@ -29,10 +29,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clients.models import User
-from scheduling import outbox, reactions
-from scheduling.care_rules import reason_is_enough, recording_practitioner
+from scheduling.care import reactions
+from scheduling.care.rules import reason_is_enough, recording_practitioner
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, PlanSession, Practitioner, TreatmentPlan
+from scheduling.notifications import outbox
 from spa.lib.time import local_now
 from treatments.models import DEPTH_CEILING, DEPTH_FLOOR, NON_SCARRING_CEILING, Product, TreatmentArea
 

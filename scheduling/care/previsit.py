@@ -19,8 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.screening import Screening, Status, screening_status
-from scheduling.checkin import MEDICATION_CHOICES, PREGNANCY_CHOICES, PROCEDURE_CHOICES, record_day_of_answers
-from scheduling.checkin import DayOfAnswers as PrevisitAnswers
+from scheduling.care.checkin import MEDICATION_CHOICES, PREGNANCY_CHOICES, PROCEDURE_CHOICES, record_day_of_answers
+from scheduling.care.checkin import DayOfAnswers as PrevisitAnswers
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, DayOfCheck
 

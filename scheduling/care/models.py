@@ -1,6 +1,6 @@
 """Point-of-care records: the day-of answers asked before a session, the alerts a reaction or a
-client's report opens for staff, and adverse events. Rules in ``scheduling.checkin`` and
-``scheduling.reactions``; imported by ``scheduling.models``."""
+client's report opens for staff, and adverse events. Rules in ``scheduling.care.checkin`` and
+``scheduling.care.reactions``; imported by ``scheduling.models``."""
 
 from __future__ import annotations
 

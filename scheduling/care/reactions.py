@@ -24,10 +24,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from clients.models import User
-from scheduling import outbox
-from scheduling.care_rules import DEPTH_STEP, reason_is_enough, recording_practitioner
+from scheduling.care.rules import reason_is_enough, recording_practitioner
 from scheduling.errors import SchedulingError
 from scheduling.models import AdverseEvent, Alert, PlanSession, Practitioner, TreatmentPlan
+from scheduling.notifications import outbox
+from scheduling.plans.selectors import DEPTH_STEP
 from treatments.models import DEPTH_FLOOR
 
 #: The owner's role (Django group) besides superusers; the roles work names it so.

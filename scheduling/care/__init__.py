@@ -1,0 +1,7 @@
+"""The point of care: the day of a visit and the record of what was done.
+
+``attendance`` (check-in, no-show), ``checkin`` (day-of questions and the re-screening),
+``previsit`` (the check linked from the reminder), ``recording`` (the session record and its
+depth rules), ``reactions`` (alerts, adverse events, holds), ``rules`` (who records, what is a
+reason), ``models`` (day-of checks, alerts, adverse events).
+"""
