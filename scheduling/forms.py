@@ -66,7 +66,7 @@ class SlotChoiceForm(forms.Form):
 
 class ConfirmBookingForm(SlotChoiceForm):
     plan = forms.ModelChoiceField(queryset=TreatmentPlan.objects.none(), required=False, widget=forms.HiddenInput)
-    # One-time token of this confirmation (scheduling.idempotency): a repeated "Book it" shows
+    # One-time token of this confirmation (scheduling.booking.idempotency): a repeated "Book it" shows
     # the booking the first tap made.
     token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 

@@ -100,7 +100,7 @@ class CourseForm(forms.Form):
     """The proposed times the client saw, posted back as they were shown: ``number|start|practitioner``."""
 
     slot = forms.Field(widget=forms.MultipleHiddenInput)
-    # One-time token of the page (scheduling.idempotency): a repeated submit books nothing twice.
+    # One-time token of the page (scheduling.booking.idempotency): a repeated submit books nothing twice.
     token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def clean_slot(self) -> list[tuple[int, dt.datetime, int]]:

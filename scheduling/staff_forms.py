@@ -1,5 +1,5 @@
-"""Forms of the staff pages. They parse and normalise; the services in ``scheduling.staff`` and
-``scheduling.booking`` decide."""
+"""Forms of the staff pages. They parse and normalise; the services decide
+(``scheduling.resources.services``, ``scheduling.care.attendance``, ``scheduling.booking.services``)."""
 
 from __future__ import annotations
 

@@ -115,3 +115,47 @@ def test_no_function_takes_more_than_five_positional_parameters():
                     if len(names) > MAX_POSITIONAL:
                         wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}({', '.join(names)})")
     assert not wrong, "Make these parameters keyword-only (after `*`):\n" + "\n".join(wrong)
+
+
+ROOMS = ["resources", "booking", "plans", "care", "notifications"]
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """Our modules imported by ``path``, leaving out ``if TYPE_CHECKING:`` blocks (annotations only)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            node.body = []
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_the_availability_engine_imports_no_other_room():
+    """``scheduling.resources`` is the floor of scheduling's rooms: booking rules, plans, care and
+    the outbox build on it, never the other way round (docs/architecture.md)."""
+    wrong = []
+    for path in _sources("scheduling.resources"):
+        for module in _runtime_imports(path):
+            room = module.split(".")[1] if module.startswith("scheduling.") and module.count(".") >= 1 else None
+            if room in ROOMS and room != "resources":
+                wrong.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert not wrong, "\n".join(wrong)
+
+
+MAX_MODULE_LINES = 500
+
+
+def test_no_module_is_longer_than_about_500_lines():
+    long = []
+    for package in ["spa", "treatments", "clients", "scheduling"]:
+        for path in _sources(package):
+            lines = path.read_text(encoding="utf-8").count("\n")
+            if lines > MAX_MODULE_LINES:
+                long.append(f"{path.relative_to(ROOT)}: {lines} lines")
+    assert not long, "Split these modules:\n" + "\n".join(long)

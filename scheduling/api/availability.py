@@ -5,8 +5,8 @@
 ``GET availability/days`` gives each local date's number of free start times and the first one:
 what a day strip shows before the client picks a day and asks for that day's times.
 
-Both read the same engine (``scheduling.availability``) and keep their answers in the answer
-cache (``scheduling.answer_cache``), keyed by the schedule version; a booking never trusts it.
+Both read the same engine (``scheduling.resources.availability``) and keep their answers in the answer
+cache (``scheduling.resources.answer_cache``), keyed by the schedule version; a booking never trusts it.
 """
 
 from __future__ import annotations

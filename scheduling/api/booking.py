@@ -43,7 +43,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 def idempotent(request: Request, run: Callable[[], Response]) -> Response:
-    """``run()`` once per ``Idempotency-Key`` of this user (scheduling.idempotency); without the
+    """``run()`` once per ``Idempotency-Key`` of this user (scheduling.booking.idempotency); without the
     header, simply ``run()``. A replayed answer carries ``Idempotent-Replayed: true``."""
     key = request.headers.get("Idempotency-Key")
     if key is None:

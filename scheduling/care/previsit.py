@@ -1,5 +1,5 @@
 """The pre-visit check linked from the 48-hour reminder: the day-of questions, "since your last
-visit", answered by her before she comes (``scheduling.checkin`` keeps them for check-in).
+visit", answered by her before she comes (``scheduling.care.checkin`` keeps them for check-in).
 
 A yes becomes the matching contraindication answers in a new intake (source ``pre_visit``)
 that copies her previous answers with these set, through the one intake service. When the

@@ -6,7 +6,7 @@ client's own "I have a problem" report from her results page each:
 - open an ``Alert`` for the owner and the session's practitioner: on the owner's dashboard until
   resolved, and by email at once through the outbox, with her contact details;
 - put her plan ``on_hold``: the next session cannot be booked online
-  (``scheduling.booking`` refuses ``plan_on_hold``), and pending rebooking prompts and window
+  (``scheduling.booking.services`` refuses ``plan_on_hold``), and pending rebooking prompts and window
   warnings are withdrawn;
 - cap the next suggested depth at the last depth minus 0.25 mm (``PlanSession.next_depth_cap_mm``,
   read by ``plans.suggested_depth_from``).

@@ -177,7 +177,7 @@ def record_session(
 ) -> PlanSession:
     """Record what was done in a needling session and complete the appointment (and, with its
     last session, the plan). Queues the aftercare (outbox) in the same transaction; a strong
-    reaction also opens an alert and puts the plan on hold (``scheduling.reactions``).
+    reaction also opens an alert and puts the plan on hold (``scheduling.care.reactions``).
 
     Raises ``SchedulingError``: ``staff_only`` / ``not_a_practitioner`` (403), ``not_needling``,
     ``wrong_status``, ``plan_on_hold``, or one error listing every problem of the record.

@@ -4,7 +4,7 @@ Booking, rescheduling, cancelling, recording a no-show and recording a session c
 functions below inside their own transaction, so a message exists if and only if the change
 committed. Each row is rendered when written (subject, text, HTML) and carries a unique
 ``dedupe_key`` (``appt:42:reminder:48h``, ``session:7:aftercare:+1``, ``plan:3:rebook:2``):
-writing the same thing twice creates nothing new. ``scheduling.dispatch`` sends due rows.
+writing the same thing twice creates nothing new. ``scheduling.notifications.dispatch`` sends due rows.
 
 Times: reminders are ``hours_before`` the start (an instant); care steps fall on a local date
 (session date + offset days) at their ``send_time`` or else at the session's local time, so a

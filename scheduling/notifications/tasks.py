@@ -1,4 +1,4 @@
-"""Celery tasks of the outbox: thin, each calls one service in ``scheduling.dispatch``.
+"""Celery tasks of the outbox: thin, each calls one service in ``scheduling.notifications.dispatch``.
 
 How messages leave:
 - ``dispatch_due_notifications`` runs every minute from beat (``CELERY_BEAT_SCHEDULE``) and

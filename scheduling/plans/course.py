@@ -85,7 +85,7 @@ def _pick(
 def _candidates(*, plan: TreatmentPlan, number: int, window: Window, today: dt.date, now: dt.datetime) -> list[Slot]:
     """Free times for session ``number`` that suit her: inside its window, or for a first
     session the first pages of FIRST_SESSION_SEARCH_DAYS days that have any; none on a day her
-    skin rests from another needling, none while she is booked (scheduling.spacing)."""
+    skin rests from another needling, none while she is booked (scheduling.booking.spacing)."""
     suits = personal_filter(client_id=plan.client_id, service=plan.service, plan=plan, session_number=number)
     if window.start is not None:
         pages = [(window.start, window.end)]

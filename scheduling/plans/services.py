@@ -2,8 +2,8 @@
 suggesting the next depth, extending and ending plans, results ratings and photos.
 
 The plan copies the rule it was created under (depth range, sessions, interval): rules change,
-plans keep their word. Windows between sessions live in ``scheduling.windows``; booking one
-session in ``scheduling.booking`` (which enforces the window and the practitioner's limit).
+plans keep their word. Windows between sessions live in ``scheduling.plans.windows``; booking one
+session in ``scheduling.booking.services`` (which enforces the window and the practitioner's limit).
 """
 
 from __future__ import annotations

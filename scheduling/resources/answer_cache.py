@@ -5,7 +5,7 @@ for up to a minute, keyed by a schedule version that every committed write to ap
 hours, time off, closures, practitioners, rooms or services bumps (signals wired in
 ``SchedulingConfig.ready``: the admin writes too). Bookings never trust the cache: they re-check
 the slot inside their transaction (and on PostgreSQL the exclusion constraints hold). The engine
-(``scheduling.availability``) knows nothing of this module.
+(``scheduling.resources.availability``) knows nothing of this module.
 """
 
 from __future__ import annotations

@@ -116,7 +116,7 @@ def picker_context(
     availability call.
 
     With ``client_id``, only times that client may book: none on a day her skin needs rest
-    from another needling of the area, none while she is booked elsewhere (scheduling.spacing).
+    from another needling of the area, none while she is booked elsewhere (scheduling.booking.spacing).
     """
     today = timezone.localdate()
     window: Window | None = next_window(plan) if plan else None

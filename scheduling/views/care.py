@@ -1,6 +1,6 @@
 """Point-of-care pages: the client's "I have a problem" report from her results, staff entering an
 adverse event, a practitioner releasing a plan from hold, resolving an alert. Every rule is in
-``scheduling.reactions``; a client reaches only her own sessions (anything else is a 404)."""
+``scheduling.care.reactions``; a client reaches only her own sessions (anything else is a 404)."""
 
 from __future__ import annotations
 

@@ -172,7 +172,7 @@ def test_the_schema_describes_the_summary_and_the_compact_answer(api):
 
 
 def test_a_signed_in_clients_summary_and_compact_answer_leave_out_the_days_her_skin_rests(alice, anna, face):
-    """The spacing filter (scheduling.spacing) applies to every availability answer she gets."""
+    """The spacing filter (scheduling.booking.spacing) applies to every availability answer she gets."""
     book_appointment(client=alice, service=face, start=at(monday(2), 10), booked_by=alice)
     params = {"service": "microneedling-face", "start": monday().isoformat()}
     params["end"] = (monday() + dt.timedelta(days=55)).isoformat()

@@ -152,7 +152,7 @@ def test_only_booked_sessions_are_flagged(alice, anna):
     assert flag_sessions_outside_windows(plan=plan) == []
 
 
-# --- Booking against the window (scheduling.booking enforces next_window) --------------------
+# --- Booking against the window (scheduling.booking.services enforces next_window) --------------------
 
 NOW = local(2027, 1, 4, 8)
 
