@@ -200,7 +200,3 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(ClientsError("wrong_password").message, code="wrong_password")
         return password
-
-
-class ClientSearchForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100)

@@ -87,6 +87,12 @@ def _phone_digits(search: str) -> str | None:
 def staff_client_list(*, search: str = "") -> QuerySet[User]:
     """The staff's client list: name, email or phone contains the search (two queries with the profile)."""
     queryset = clients_queryset().select_related("client_profile").order_by("last_name", "first_name", "email")
+    return clients_matching(queryset, search)
+
+
+def clients_matching(queryset: QuerySet[User], search: str) -> QuerySet[User]:
+    """The clients whose phone holds the number searched (written any way), or whose name, email
+    or phone contains every word of the search."""
     digits = _phone_digits(search.strip())
     if digits:
         return queryset.filter(client_profile__phone__contains=digits)

@@ -14,7 +14,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from clients import services
 from clients.errors import ClientsError
-from clients.forms import ClearanceForm, ClientSearchForm, add_service_error
+from clients.filters import ClientFilter
+from clients.forms import ClearanceForm, add_service_error
 from clients.models import AuditEntry, DoctorClearance
 from clients.screening import screening_status, screening_statuses
 from clients.selectors import client_record, get_client_for_staff, staff_client_list
@@ -28,12 +29,14 @@ PAGE_SIZE = 50
 
 @staff_required(perm=VIEW_CLIENT_RECORD)
 def client_list(request: HttpRequest) -> HttpResponse:
-    form = ClientSearchForm(request.GET or None)
-    search = form.cleaned_data["q"] if form.is_valid() else ""
-    page = Paginator(staff_client_list(search=search), PAGE_SIZE).get_page(request.GET.get("page"))
+    found = ClientFilter(request.GET or None, queryset=staff_client_list())
+    search = found.form.cleaned_data.get("q", "") if found.is_valid() else ""
+    page = Paginator(found.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     statuses = screening_statuses([user.pk for user in page])
     rows = [(user, statuses[user.pk]) for user in page]
-    return render(request, "clients/staff_list.html", {"form": form, "page": page, "rows": rows, "search": search})
+    return render(
+        request, "clients/staff_list.html", {"form": found.form, "page": page, "rows": rows, "search": search}
+    )
 
 
 @sensitive_post_parameters()

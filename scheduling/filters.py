@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
+from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -15,7 +17,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
 from scheduling import roles
-from scheduling.models import Appointment, Practitioner, TreatmentPlan
+from scheduling.models import Appointment, Notification, Practitioner, TreatmentPlan
 from spa.lib.filters import IdFilter, LocalDateFilter
 from spa.lib.time import local_date
 
@@ -75,3 +77,35 @@ class ScheduleFilter(filters.FilterSet):
     @extend_schema_field({"type": "integer", "minimum": 1, "description": "A practitioner's id: only theirs."})
     def of_practitioner(self, queryset: QuerySet[Appointment], name: str, value: Practitioner) -> QuerySet[Appointment]:
         return queryset.filter(practitioner=value) if roles.sees_all_schedules(self.request.user) else queryset
+
+
+class _SmallControls(forms.Form):
+    """The outbox's filter row: Bootstrap's small controls."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            small = (
+                "form-select form-select-sm" if isinstance(field, forms.ChoiceField) else "form-control form-control-sm"
+            )
+            field.widget.attrs["class"] = small
+
+
+class OutboxFilter(django_filters.FilterSet):
+    """The staff outbox page: status, kind, channel, and local due dates (both included). A bad
+    value is a form error, and that filter is then left out."""
+
+    status = django_filters.ChoiceFilter(choices=Notification.Status.choices, empty_label="Any status")
+    kind = django_filters.ChoiceFilter(choices=Notification.Kind.choices, empty_label="Any kind")
+    channel = django_filters.ChoiceFilter(choices=Notification.Channel.choices, empty_label="Any channel")
+    day_from = LocalDateFilter(
+        field_name="due_at", lookup_expr="gte", label="Due from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    day_to = LocalDateFilter(
+        field_name="due_at", lookup_expr="lte", label="Due until", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = Notification
+        fields = ["status", "kind", "channel", "day_from", "day_to"]
+        form = _SmallControls

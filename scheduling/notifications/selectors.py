@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
 
 from scheduling.models import Notification, TreatmentPlan
 from scheduling.plans.windows import active_sessions
-from spa.lib.time import local_datetime
 
 
 def base_key(key: str) -> str:
@@ -42,24 +40,6 @@ def notifications_for_client(*, client: Any) -> QuerySet[Notification]:
     return Notification.objects.filter(client=client).order_by("-due_at", "-pk")
 
 
-def outbox_rows(
-    *,
-    status: str = "",
-    kind: str = "",
-    channel: str = "",
-    day_from: dt.date | None = None,
-    day_to: dt.date | None = None,
-) -> QuerySet[Notification]:
-    """The staff outbox, filtered; ``day_from``/``day_to`` are local due dates (both included)."""
-    rows = Notification.objects.select_related("client").order_by("-due_at", "-pk")
-    if status:
-        rows = rows.filter(status=status)
-    if kind:
-        rows = rows.filter(kind=kind)
-    if channel:
-        rows = rows.filter(channel=channel)
-    if day_from:
-        rows = rows.filter(due_at__gte=local_datetime(day_from, dt.time.min))
-    if day_to:
-        rows = rows.filter(due_at__lt=local_datetime(day_to + dt.timedelta(days=1), dt.time.min))
-    return rows
+def outbox_rows() -> QuerySet[Notification]:
+    """The staff outbox, newest due first (``scheduling.filters.OutboxFilter`` narrows it)."""
+    return Notification.objects.select_related("client").order_by("-due_at", "-pk")

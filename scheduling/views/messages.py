@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,11 +15,11 @@ from scheduling.booking.selectors import get_appointment_for_client
 from scheduling.care.checkin import DayOfAnswersForm
 from scheduling.care.previsit import PrevisitAnswers, submit_previsit_check
 from scheduling.errors import SchedulingError
+from scheduling.filters import OutboxFilter
 from scheduling.models import Notification
 from scheduling.notifications.dispatch import resend_notification
 from scheduling.notifications.selectors import notifications_for_client, outbox_rows
 from spa.lib.access import staff_required
-from spa.lib.bounds import BoundedDateField
 from spa.lib.roles import VIEW_CLIENT_RECORD
 
 PAGE_SIZE = 50
@@ -28,22 +27,6 @@ PAGE_SIZE = 50
 
 class PrevisitForm(DayOfAnswersForm):
     """The day-of questions as she answers them before her visit."""
-
-
-class OutboxFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any status"), *Notification.Status.choices], required=False)
-    kind = forms.ChoiceField(choices=[("", "Any kind"), *Notification.Kind.choices], required=False)
-    channel = forms.ChoiceField(choices=[("", "Any channel"), *Notification.Channel.choices], required=False)
-    day_from = BoundedDateField(label="Due from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    day_to = BoundedDateField(label="Due until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            css = (
-                "form-select form-select-sm" if isinstance(field, forms.ChoiceField) else "form-control form-control-sm"
-            )
-            field.widget.attrs["class"] = css
 
 
 @login_required
@@ -76,14 +59,12 @@ def previsit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required(perm=VIEW_CLIENT_RECORD)
 def staff_outbox(request: HttpRequest) -> HttpResponse:
-    form = OutboxFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    rows = outbox_rows(**{k: v for k, v in filters.items() if v})
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    found = OutboxFilter(request.GET or None, queryset=outbox_rows())
+    page = Paginator(found.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "scheduling/messages/staff_outbox.html", {"form": form, "page": page, "query": query.urlencode()}
+        request, "scheduling/messages/staff_outbox.html", {"form": found.form, "page": page, "query": query.urlencode()}
     )
 
 
