@@ -76,3 +76,32 @@ def test_an_unknown_schedule_practitioner_is_a_400_on_practitioner(staff):
     response = api.get("/api/v1/schedule", {"practitioner": 999999})
     assert response.status_code == 400
     assert response.json() == {"practitioner": ["Unknown practitioner."]}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("service", "nope", "Unknown service."),
+        ("practitioner", 999999, "Unknown practitioner."),
+        ("practitioner", "abc", "A practitioner's id."),
+        ("practitioner", 10**30, "Unknown practitioner."),
+    ],
+)
+def test_an_unknown_service_or_practitioner_is_a_400_on_its_field(alice, anna, field, value, message):
+    api = APIClient()
+    api.force_authenticate(alice)
+    booking = {"service": "microneedling-face", "start": local(2027, 3, 29, 10).isoformat(), field: value}
+    response = api.post("/api/v1/appointments", booking, format="json")
+    assert response.status_code == 400 and response.json()[field] == [message]
+    query = {"service": "microneedling-face", "start": "2027-03-29", "end": "2027-03-29", field: value}
+    response = api.get("/api/v1/availability", query)
+    assert response.status_code == 400 and response.json()[field] == [message]
+
+
+def test_an_inactive_practitioner_cannot_be_asked_for(alice, anna):
+    anna.active = False
+    anna.save()
+    api = APIClient()
+    api.force_authenticate(alice)
+    query = {"service": "microneedling-face", "start": "2027-03-29", "end": "2027-03-29", "practitioner": anna.pk}
+    assert api.get("/api/v1/availability", query).json() == {"practitioner": ["Unknown practitioner."]}

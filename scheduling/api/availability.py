@@ -27,11 +27,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from scheduling.api.booking import PractitionerRefSerializer
+from scheduling.api.booking import PractitionerRefSerializer, practitioner_field, service_field
 from scheduling.booking.selectors import get_plan_for_client
 from scheduling.booking.spacing import personal_filter
 from scheduling.errors import SchedulingError
-from scheduling.models import Practitioner, TreatmentPlan
+from scheduling.models import TreatmentPlan
 from scheduling.plans.fit import course_depth
 from scheduling.plans.services import check_plan_bookable
 from scheduling.plans.windows import next_window
@@ -75,10 +75,11 @@ class AvailabilityDaysSerializer(serializers.Serializer):
 
 
 class AvailabilityQuery(serializers.Serializer):
-    service = serializers.SlugField(required=False, help_text="Service slug; defaults to the plan's service.")
+    service = service_field(required=False, help_text="Service slug; defaults to the plan's service.")
     start = serializers.DateField(help_text="First local date (included).")
     end = serializers.DateField(help_text="Last local date (included).")
-    practitioner = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    practitioner = practitioner_field(required=False)
+    # Her own plan only, looked up with ``get_plan_for_client``: another's is a 404.
     plan = serializers.IntegerField(
         required=False, min_value=1, max_value=2**31 - 1, help_text="Only this plan's next window."
     )
@@ -88,18 +89,6 @@ class AvailabilityQuery(serializers.Serializer):
         max_value=2**31 - 1,
         help_text="Staff: only times this client may book (her spacing and diary). A signed-in client always.",
     )
-
-    def validate_service(self, value: str) -> Service:
-        service = Service.objects.filter(slug=value, active=True).first()
-        if service is None:
-            raise serializers.ValidationError("Unknown service.")
-        return service
-
-    def validate_practitioner(self, value: int) -> Practitioner:
-        practitioner = Practitioner.objects.filter(pk=value, active=True).first()
-        if practitioner is None:
-            raise serializers.ValidationError("Unknown practitioner.")
-        return practitioner
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["end"] < attrs["start"]:

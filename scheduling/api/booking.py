@@ -96,10 +96,30 @@ class AppointmentSerializer(serializers.ModelSerializer):
         return {"id": appointment.practitioner_id, "name": appointment.practitioner.display_name}
 
 
+def service_field(**kwargs: Any) -> serializers.SlugRelatedField:
+    """An active service by its slug; any other value is a 400 on the field."""
+    return serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Service.objects.filter(active=True),
+        error_messages={"does_not_exist": "Unknown service.", "invalid": "Unknown service."},
+        **kwargs,
+    )
+
+
+def practitioner_field(**kwargs: Any) -> serializers.PrimaryKeyRelatedField:
+    """An active practitioner by id; any other value is a 400 on the field."""
+    return serializers.PrimaryKeyRelatedField(
+        queryset=Practitioner.objects.filter(active=True),
+        error_messages={"does_not_exist": "Unknown practitioner.", "incorrect_type": "A practitioner's id."},
+        **kwargs,
+    )
+
+
 class BookingInput(serializers.Serializer):
-    service = serializers.SlugField(required=False, help_text="Service slug; defaults to the plan's service.")
+    service = service_field(required=False, help_text="Service slug; defaults to the plan's service.")
     start = serializers.DateTimeField(help_text="A start offered by `availability` (ISO 8601 with offset).")
-    practitioner = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
+    practitioner = practitioner_field(required=False, allow_null=True)
+    # Her own plan only, looked up by the view with ``get_plan_for_client``: another's is a 404.
     plan = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
     client = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=2**31 - 1, help_text="Staff only: book for a client."
@@ -107,20 +127,6 @@ class BookingInput(serializers.Serializer):
     override_reason = serializers.CharField(
         required=False, allow_blank=True, max_length=300, help_text="Staff only: why a rule is overridden."
     )
-
-    def validate_service(self, value: str) -> Service:
-        service = Service.objects.filter(slug=value, active=True).first()
-        if service is None:
-            raise serializers.ValidationError("Unknown service.")
-        return service
-
-    def validate_practitioner(self, value: int | None) -> Practitioner | None:
-        if value is None:
-            return None
-        practitioner = Practitioner.objects.filter(pk=value, active=True).first()
-        if practitioner is None:
-            raise serializers.ValidationError("Unknown practitioner.")
-        return practitioner
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("service") and not attrs.get("plan"):
@@ -130,10 +136,8 @@ class BookingInput(serializers.Serializer):
 
 class RescheduleInput(serializers.Serializer):
     start = serializers.DateTimeField(help_text="The new start, offered by `availability`.")
-    practitioner = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
+    practitioner = practitioner_field(required=False, allow_null=True)
     override_reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
-
-    validate_practitioner = BookingInput.validate_practitioner
 
 
 class _BookingThrottleMixin:
