@@ -224,6 +224,33 @@ def _plan_session(
     return plan, window.number, reason
 
 
+def _checked_request(
+    *,
+    client: User,
+    service: Service | None,
+    start: dt.datetime,
+    practitioner: Practitioner | None,
+    plan: TreatmentPlan | None,
+    now: dt.datetime,
+    staff: bool,
+) -> Service:
+    """What a booking request is checked for before any lock: the service (given, or the
+    plan's), her plan, her screening, the notice, the practitioner and the depth."""
+    if timezone.is_naive(start):
+        raise SchedulingError("not_offered", field="start")
+    if plan is not None and plan.client_id != client.pk:
+        raise SchedulingError("not_your_plan", field="plan")
+    service = service or (plan.service if plan else None)
+    if service is None:
+        raise SchedulingError("not_offered", field="service")
+    _check_plan_service(plan=plan, service=service)
+    check_client_may_book(client=client, now=now, needling=service.is_needling, staff=staff)
+    _check_notice(start=start, now=now, staff=staff)
+    _check_practitioner(practitioner=practitioner, service=service)
+    _check_depth(practitioner=practitioner, plan=plan)
+    return service
+
+
 def book_appointment(
     *,
     client: User,
@@ -252,19 +279,9 @@ def book_appointment(
     """
     now = now or timezone.now()
     staff = booked_by.is_staff
-    if timezone.is_naive(start):
-        raise SchedulingError("not_offered", field="start")
-    if plan is not None and plan.client_id != client.pk:
-        raise SchedulingError("not_your_plan", field="plan")
-    service = service or (plan.service if plan else None)
-    if service is None:
-        raise SchedulingError("not_offered", field="service")
-    _check_plan_service(plan=plan, service=service)
-    check_client_may_book(client=client, now=now, needling=service.is_needling, staff=staff)
-    _check_notice(start=start, now=now, staff=staff)
-    _check_practitioner(practitioner=practitioner, service=service)
-    _check_depth(practitioner=practitioner, plan=plan)
-
+    service = _checked_request(
+        client=client, service=service, start=start, practitioner=practitioner, plan=plan, now=now, staff=staff
+    )
     with transaction.atomic(durable=durable):
         _lock_client(client)
         session_number, reason = None, ""

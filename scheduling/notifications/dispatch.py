@@ -203,6 +203,44 @@ def _take(notification_id: int, token: dt.datetime) -> dt.datetime | None:
     return fresh if renewed else None
 
 
+def _claim(
+    notification_id: int, *, claimed_at: dt.datetime | None, fresh: bool, now: dt.datetime
+) -> dt.datetime | None:
+    """The claim this call sends under, or None when the row is not ours to send."""
+    if claimed_at is None:
+        token = timezone.now()
+        # Race: the beat's dispatcher and this call may want the same row; one UPDATE wins.
+        won = Notification.objects.filter(pk=notification_id, status=Status.PENDING, due_at__lte=now).update(
+            status=Status.SENDING, claimed_at=token
+        )
+        return token if won else None
+    if fresh and timezone.now() - claimed_at < _renew_after():
+        # Fresh from our own exclusive claim: no sweeper can have taken it back yet.
+        return claimed_at
+    return _take(notification_id, claimed_at)
+
+
+def _failed(notification_id: int, claimed_at: dt.datetime, *, error: Exception, attempts: int, now: dt.datetime) -> str:
+    """A send that raised: ``failed`` for good (permanent, or out of attempts), else ``retry``
+    later with backoff."""
+    message = f"{type(error).__name__}: {error}"[:2000]
+    if isinstance(error, PermanentSendError) or attempts >= settings.SPA_OUTBOX_MAX_ATTEMPTS:
+        _finish(notification_id, claimed_at, status=Status.FAILED, attempts=attempts, last_error=message)
+        logger.error("Outbox: notification %s failed for good: %s", notification_id, message)
+        return "failed"
+    _finish(
+        notification_id,
+        claimed_at,
+        status=Status.PENDING,
+        attempts=attempts,
+        last_error=message,
+        due_at=now.astimezone(dt.UTC) + backoff(attempts),
+        claimed_at=None,
+    )
+    logger.warning("Outbox: notification %s attempt %s failed: %s", notification_id, attempts, message)
+    return "retry"
+
+
 def send_notification(
     notification_id: int,
     *,
@@ -219,21 +257,9 @@ def send_notification(
     ``loaded`` is the row as the dispatcher's claim read it (saves a query per row).
     """
     now = now or timezone.now()
-    if claimed_at is None:
-        token: dt.datetime | None = timezone.now()
-        # Race: the beat's dispatcher and this call may want the same row; one UPDATE wins.
-        won = Notification.objects.filter(pk=notification_id, status=Status.PENDING, due_at__lte=now).update(
-            status=Status.SENDING, claimed_at=token
-        )
-        if not won:
-            return "not_ours"
-    elif loaded is not None and timezone.now() - claimed_at < _renew_after():
-        # Fresh from our own exclusive claim: no sweeper can have taken it back yet.
-        token = claimed_at
-    else:
-        token = _take(notification_id, claimed_at)
-        if token is None:
-            return "not_ours"
+    token = _claim(notification_id, claimed_at=claimed_at, fresh=loaded is not None, now=now)
+    if token is None:
+        return "not_ours"
     claimed_at = token
     notification = loaded if loaded is not None else _loaded().filter(pk=notification_id).first()
     if notification is None:
@@ -249,22 +275,7 @@ def send_notification(
     try:
         _deliver(notification)
     except Exception as error:
-        message = f"{type(error).__name__}: {error}"[:2000]
-        if isinstance(error, PermanentSendError) or attempts >= settings.SPA_OUTBOX_MAX_ATTEMPTS:
-            _finish(notification_id, claimed_at, status=Status.FAILED, attempts=attempts, last_error=message)
-            logger.error("Outbox: notification %s failed for good: %s", notification_id, message)
-            return "failed"
-        _finish(
-            notification_id,
-            claimed_at,
-            status=Status.PENDING,
-            attempts=attempts,
-            last_error=message,
-            due_at=now.astimezone(dt.UTC) + backoff(attempts),
-            claimed_at=None,
-        )
-        logger.warning("Outbox: notification %s attempt %s failed: %s", notification_id, attempts, message)
-        return "retry"
+        return _failed(notification_id, claimed_at, error=error, attempts=attempts, now=now)
     # Right after the backend accepted: the smaller this gap, the smaller the at-least-once window.
     if not _finish(
         notification_id, claimed_at, status=Status.SENT, attempts=attempts, sent_at=timezone.now(), last_error=""
