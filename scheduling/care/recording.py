@@ -163,6 +163,19 @@ def _lock(appointment: Appointment) -> tuple[Appointment, TreatmentPlan | None]:
     return locked, plan
 
 
+def _save_record(record: PlanSession, *, areas: list[TreatmentArea], products: list[Product]) -> None:
+    """Validate and insert the record with its areas and products; a second record of the same
+    appointment (a race the lock lost, or a repeat) is ``wrong_status``."""
+    record.full_clean(exclude=["appointment"])
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError as error:
+        raise SchedulingError("wrong_status", status="already recorded") from error
+    record.areas.set(areas)
+    record.products.set(products)
+
+
 def record_session(
     *,
     appointment: Appointment,
@@ -215,14 +228,7 @@ def record_session(
             completed_at=now,
             recorded_by=by,
         )
-        record.full_clean(exclude=["appointment"])
-        try:
-            with transaction.atomic():
-                record.save()
-        except IntegrityError as error:
-            raise SchedulingError("wrong_status", status="already recorded") from error
-        record.areas.set(areas)
-        record.products.set(products)
+        _save_record(record, areas=areas, products=products)
         locked.status = Appointment.Status.COMPLETED
         locked.completed_at = now
         locked.save(update_fields=["status", "completed_at"])
