@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -100,6 +101,49 @@ def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def _window_and_depth(
+    *, plan: TreatmentPlan | None, moving: Appointment | None
+) -> tuple[Window | None, Decimal | None]:
+    """The window a plan session is booked (or moved) within, and the depth its practitioner
+    must be allowed: the whole course's maximum (scheduling/plans/fit.py)."""
+    if moving is not None and moving.plan is not None:
+        # A plan session moves within its own window, with practitioners allowed its depth.
+        return session_window(appointment=moving), course_depth(moving.plan)
+    if plan is None:
+        return None, None
+    return next_window(plan), course_depth(plan)
+
+
+def _one_per_time(slots: list[Slot]) -> list[Slot]:
+    """ "Anyone": one slot per time, the first free practitioner's."""
+    seen: set[dt.datetime] = set()
+    chosen = []
+    for slot in slots:
+        if slot.start not in seen:
+            seen.add(slot.start)
+            chosen.append(slot)
+    return chosen
+
+
+def _slot_rows(
+    slots: list[Slot], *, practitioner: Practitioner | None, plan: TreatmentPlan | None
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "slot": slot,
+            "start_iso": slot.start.isoformat(),
+            "query": urlencode(
+                {
+                    "start": slot.start.isoformat(),
+                    "practitioner": slot.practitioner_id if practitioner else "",
+                    "plan": plan.pk if plan else "",
+                }
+            ),
+        }
+        for slot in slots
+    ]
+
+
 def picker_context(
     *,
     service: Service,
@@ -119,13 +163,7 @@ def picker_context(
     from another needling of the area, none while she is booked elsewhere (scheduling.booking.spacing).
     """
     today = timezone.localdate()
-    window: Window | None = next_window(plan) if plan else None
-    # Only practitioners who may give the whole course (its maximum depth), scheduling/fit.py.
-    min_depth = course_depth(plan) if plan else None
-    if moving is not None and moving.plan is not None:
-        # A plan session moves within its own window, with practitioners allowed its depth.
-        window = session_window(appointment=moving)
-        min_depth = course_depth(moving.plan)
+    window, min_depth = _window_and_depth(plan=plan, moving=moving)
     if window is not None and window.start and not day_given:
         day = max(day, window.start)
     # Pages of PICKER_DAYS days from today, so links are stable.
@@ -153,13 +191,7 @@ def picker_context(
     summary = {d.date: d.count for d in found.summaries(first, last)}
     if not day_given and not summary.get(day):
         day = next((d for d in sorted(summary) if d >= day and summary[d]), day)
-    chosen: list[Slot] = []
-    seen: set[dt.datetime] = set()
-    for slot in found.on(day).slots():
-        if practitioner is None and slot.start in seen:
-            continue
-        seen.add(slot.start)
-        chosen.append(slot)
+    chosen = _one_per_time(found.on(day).slots()) if practitioner is None else found.on(day).slots()
     base = {"practitioner": practitioner.pk if practitioner else "", "plan": plan.pk if plan else ""}
     days = [
         {
@@ -176,20 +208,7 @@ def picker_context(
         "window": window,
         "day": day,
         "days": days,
-        "slots": [
-            {
-                "slot": slot,
-                "start_iso": slot.start.isoformat(),
-                "query": urlencode(
-                    {
-                        "start": slot.start.isoformat(),
-                        "practitioner": slot.practitioner_id if practitioner else "",
-                        "plan": plan.pk if plan else "",
-                    }
-                ),
-            }
-            for slot in chosen
-        ],
+        "slots": _slot_rows(chosen, practitioner=practitioner, plan=plan),
         "practitioner": practitioner,
         "nobody_fits": _nobody_fits(plan),
         "previous_query": urlencode({**base, "day": previous_first.isoformat()}) if previous_first >= today else "",
