@@ -249,6 +249,36 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "scheduling/staff/reschedule.html", context)
 
 
+def _chosen_client(data: Any) -> User | None:
+    """The client picked from the search (a client, never a staff account), if any."""
+    client_id = parse_id(data.get("client")) if "client" in data else None
+    return User.objects.filter(pk=client_id, is_staff=False).first() if client_id else None
+
+
+def _book_for(request: HttpRequest, booking: StaffBookingForm, client: User) -> HttpResponse | None:
+    """Book the chosen time for her; on a refusal the form carries the error and None is returned."""
+    start, practitioner_id = booking.cleaned_data["slot"]
+    try:
+        appointment = book_appointment(
+            client=client,
+            service=booking.cleaned_data["service"],
+            start=start,
+            practitioner=Practitioner.objects.filter(pk=practitioner_id).first(),
+            plan=booking.cleaned_data["plan"],
+            booked_by=request.user,
+            override_reason=booking.cleaned_data["override_reason"],
+        )
+    except SchedulingError as error:
+        add_domain_error(booking, error)
+        return None
+    messages.success(
+        request,
+        f"Booked {appointment.service} for {client} on "
+        f"{timezone.localtime(appointment.start):%A %-d %B at %H:%M} with {appointment.practitioner}.",
+    )
+    return redirect("scheduling:staff_appointment", pk=appointment.pk)
+
+
 @staff_required(perm=BOOK_FOR_CLIENTS)
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
@@ -265,10 +295,7 @@ def book(request: HttpRequest) -> HttpResponse:
         data if "service" in data else None,
         initial={"day": local_date(timezone.now()), "client": data.get("client")},
     )
-    client = None
-    if "client" in data:
-        client_id = parse_id(data.get("client"))
-        client = User.objects.filter(pk=client_id, is_staff=False).first() if client_id else None
+    client = _chosen_client(data)
     slots: list[dict[str, Any]] = []
     booking = None
     if client is not None:
@@ -286,27 +313,8 @@ def book(request: HttpRequest) -> HttpResponse:
                     enforce_notice=False,
                 )
             )
-        if request.method == "POST" and booking.is_valid():
-            start, practitioner_id = booking.cleaned_data["slot"]
-            try:
-                appointment = book_appointment(
-                    client=client,
-                    service=booking.cleaned_data["service"],
-                    start=start,
-                    practitioner=Practitioner.objects.filter(pk=practitioner_id).first(),
-                    plan=booking.cleaned_data["plan"],
-                    booked_by=request.user,
-                    override_reason=booking.cleaned_data["override_reason"],
-                )
-            except SchedulingError as error:
-                add_domain_error(booking, error)
-            else:
-                messages.success(
-                    request,
-                    f"Booked {appointment.service} for {client} on "
-                    f"{timezone.localtime(appointment.start):%A %-d %B at %H:%M} with {appointment.practitioner}.",
-                )
-                return redirect("scheduling:staff_appointment", pk=appointment.pk)
+        if request.method == "POST" and booking.is_valid() and (done := _book_for(request, booking, client)):
+            return done
     screening = screening_status(user_id=client.pk) if client else None
     context = {
         "search": search,
