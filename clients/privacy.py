@@ -50,13 +50,88 @@ def _iso(value: dt.date | dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _clients_sections(user: User) -> dict[str, Any]:
+def _profile(user: User) -> dict[str, Any] | None:
     profile = ClientProfile.objects.filter(user=user).first()
+    if profile is None:
+        return None
+    return {
+        "phone": profile.phone,
+        "date_of_birth": _iso(profile.date_of_birth),
+        "skin_type": profile.skin_type,
+        "preferred_channel": profile.preferred_channel,
+        "marketing_opt_in": profile.marketing_opt_in,
+    }
+
+
+def _intakes(user: User) -> list[dict[str, Any]]:
     intakes = IntakeSubmission.objects.filter(client=user).prefetch_related("answers__contraindication")
+    return [
+        {
+            "submitted_at": _iso(intake.submitted_at),
+            "source": intake.source,
+            "questionnaire_version": intake.questionnaire_version,
+            "notes": intake.notes,
+            "answers": [
+                {
+                    "slug": answer.contraindication.slug,
+                    "question": answer.question,
+                    "severity": answer.severity,
+                    "answer": answer.answer,
+                }
+                for answer in intake.answers.all()
+            ],
+        }
+        for intake in intakes
+    ]
+
+
+def _consents(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "version": consent.text.version,
+            "title": consent.text.title,
+            "text": consent.text.body,
+            "signed_name": consent.signed_name,
+            "signed_at": _iso(consent.signed_at),
+            "ip_address": consent.ip_address,
+            "user_agent": consent.user_agent,
+        }
+        for consent in ConsentSignature.objects.filter(client=user).select_related("text")
+    ]
+
+
+def _clearances(user: User) -> list[dict[str, Any]]:
     clearances = (
         DoctorClearance.objects.filter(client=user).select_related("recorded_by").prefetch_related("contraindications")
     )
-    consents = ConsentSignature.objects.filter(client=user).select_related("text")
+    return [
+        {
+            "note": clearance.note,
+            "cleared_on": _iso(clearance.cleared_on),
+            "expires_on": _iso(clearance.expires_on),
+            "covers": [item.slug for item in clearance.contraindications.all()],
+            "letter": clearance.letter.name.rsplit("/", 1)[-1] if clearance.letter else None,
+            "recorded_by": str(clearance.recorded_by) if clearance.recorded_by else None,
+            "recorded_at": _iso(clearance.recorded_at),
+        }
+        for clearance in clearances
+    ]
+
+
+def _audit_trail(user: User) -> list[dict[str, Any]]:
+    """Who saw or changed her record, and when (GDPR art. 15: the recipients of her data)."""
+    return [
+        {
+            "at": _iso(entry.at),
+            "action": entry.action,
+            "what": entry.what,
+            "by": "you" if entry.actor_id == user.pk else (str(entry.actor) if entry.actor else None),
+        }
+        for entry in AuditEntry.objects.filter(client=user).select_related("actor").order_by("at")
+    ]
+
+
+def _clients_sections(user: User) -> dict[str, Any]:
     return {
         "account": {
             "id": user.pk,
@@ -66,67 +141,11 @@ def _clients_sections(user: User) -> dict[str, Any]:
             "date_joined": _iso(user.date_joined),
             "last_login": _iso(user.last_login),
         },
-        "profile": {
-            "phone": profile.phone,
-            "date_of_birth": _iso(profile.date_of_birth),
-            "skin_type": profile.skin_type,
-            "preferred_channel": profile.preferred_channel,
-            "marketing_opt_in": profile.marketing_opt_in,
-        }
-        if profile
-        else None,
-        "intakes": [
-            {
-                "submitted_at": _iso(intake.submitted_at),
-                "source": intake.source,
-                "questionnaire_version": intake.questionnaire_version,
-                "notes": intake.notes,
-                "answers": [
-                    {
-                        "slug": answer.contraindication.slug,
-                        "question": answer.question,
-                        "severity": answer.severity,
-                        "answer": answer.answer,
-                    }
-                    for answer in intake.answers.all()
-                ],
-            }
-            for intake in intakes
-        ],
-        "consents": [
-            {
-                "version": consent.text.version,
-                "title": consent.text.title,
-                "text": consent.text.body,
-                "signed_name": consent.signed_name,
-                "signed_at": _iso(consent.signed_at),
-                "ip_address": consent.ip_address,
-                "user_agent": consent.user_agent,
-            }
-            for consent in consents
-        ],
-        "clearances": [
-            {
-                "note": clearance.note,
-                "cleared_on": _iso(clearance.cleared_on),
-                "expires_on": _iso(clearance.expires_on),
-                "covers": [item.slug for item in clearance.contraindications.all()],
-                "letter": clearance.letter.name.rsplit("/", 1)[-1] if clearance.letter else None,
-                "recorded_by": str(clearance.recorded_by) if clearance.recorded_by else None,
-                "recorded_at": _iso(clearance.recorded_at),
-            }
-            for clearance in clearances
-        ],
-        # Who saw or changed her record, and when (GDPR art. 15: the recipients of her data).
-        "audit_trail": [
-            {
-                "at": _iso(entry.at),
-                "action": entry.action,
-                "what": entry.what,
-                "by": "you" if entry.actor_id == user.pk else (str(entry.actor) if entry.actor else None),
-            }
-            for entry in AuditEntry.objects.filter(client=user).select_related("actor").order_by("at")
-        ],
+        "profile": _profile(user),
+        "intakes": _intakes(user),
+        "consents": _consents(user),
+        "clearances": _clearances(user),
+        "audit_trail": _audit_trail(user),
     }
 
 
