@@ -157,7 +157,36 @@ def load_demo_client(*, now: dt.datetime | None = None) -> TreatmentPlan | None:
     anna = Practitioner.objects.filter(user__email="anna@demo.spa").first()
     if client is None or anna is None or not Service.objects.filter(slug="microneedling-face").exists():
         return None  # the default rules are not loaded (seed_defaults runs first in `make seed`)
+    _screened(client, now=now)
+    concern, area = DEMO_PLAN
+    plan = TreatmentPlan.objects.filter(client=client, concern__slug=concern, area__slug=area).first()
+    if plan is None:
+        plan = start_plan(client=client, concern=concern, area=area, created_by=client, now=now - dt.timedelta(weeks=6))
+    _first_session_done(plan, client=client, anna=anna, now=now)
+    plan.refresh_from_db()
+    if (
+        plan.status == TreatmentPlan.Status.ACTIVE
+        and not plan.appointments.filter(session_number=2, status__in=Appointment.ACTIVE_STATUSES).exists()
+    ):
+        try:
+            proposal = propose_course(plan=plan, practitioner=anna, now=now)[0]
+            book_appointment(
+                client=client,
+                service=plan.service,
+                start=proposal.start,
+                practitioner=proposal.practitioner,
+                plan=plan,
+                booked_by=client,
+                now=now,
+            )
+        except SchedulingError as error:
+            # Best effort: a full diary in the window leaves session 2 for the client to book.
+            logger.warning("Demo: session 2 not booked: %s", error.message)
+    return plan
 
+
+def _screened(client: User, *, now: dt.datetime) -> None:
+    """Her intake (all no) and the current consent, six weeks ago."""
     questions = Contraindication.objects.filter(active=True)
     if not IntakeSubmission.objects.filter(client=client).exists():
         submit_intake(user=client, answers={q.slug: False for q in questions}, now=now - dt.timedelta(weeks=6))
@@ -172,11 +201,9 @@ def load_demo_client(*, now: dt.datetime | None = None) -> TreatmentPlan | None:
             now=now - dt.timedelta(weeks=6),
         )
 
-    concern, area = DEMO_PLAN
-    plan = TreatmentPlan.objects.filter(client=client, concern__slug=concern, area__slug=area).first()
-    if plan is None:
-        plan = start_plan(client=client, concern=concern, area=area, created_by=client, now=now - dt.timedelta(weeks=6))
 
+def _first_session_done(plan: TreatmentPlan, *, client: User, anna: Practitioner, now: dt.datetime) -> None:
+    """Session 1 about five weeks ago: booked, checked in, recorded, then rated a week later."""
     first = plan.appointments.filter(session_number=1).first()
     if first is None:
         # Booking refuses the past, so the past appointment is written directly.
@@ -202,7 +229,7 @@ def load_demo_client(*, now: dt.datetime | None = None) -> TreatmentPlan | None:
         record_session(
             appointment=first,
             depth_used_mm=plan.depth_min_mm,
-            areas=TreatmentArea.objects.filter(slug=area),
+            areas=TreatmentArea.objects.filter(slug=plan.area.slug),
             products=Product.objects.filter(slug__in=["colostrum_gel", "hyaluronic_serum"]),
             reaction="mild",
             notes="Numbing cream 30 min. Even redness, no pinpoint bleeding. Tolerated well.",
@@ -218,27 +245,6 @@ def load_demo_client(*, now: dt.datetime | None = None) -> TreatmentPlan | None:
             comment="Skin feels smoother; scars a little softer.",
             now=first.end + dt.timedelta(days=7),
         )
-
-    plan.refresh_from_db()
-    if (
-        plan.status == TreatmentPlan.Status.ACTIVE
-        and not plan.appointments.filter(session_number=2, status__in=Appointment.ACTIVE_STATUSES).exists()
-    ):
-        try:
-            proposal = propose_course(plan=plan, practitioner=anna, now=now)[0]
-            book_appointment(
-                client=client,
-                service=plan.service,
-                start=proposal.start,
-                practitioner=proposal.practitioner,
-                plan=plan,
-                booked_by=client,
-                now=now,
-            )
-        except SchedulingError as error:
-            # Best effort: a full diary in the window leaves session 2 for the client to book.
-            logger.warning("Demo: session 2 not booked: %s", error.message)
-    return plan
 
 
 # --- A few more clients, so the diary of the coming weeks is not empty ----------------------

@@ -159,3 +159,25 @@ def test_no_module_is_longer_than_about_500_lines():
             if lines > MAX_MODULE_LINES:
                 long.append(f"{path.relative_to(ROOT)}: {lines} lines")
     assert not long, "Split these modules:\n" + "\n".join(long)
+
+
+MAX_FUNCTION_LINES = 60
+
+
+def _body_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines from ``def`` to the end, less the docstring (what the function says it does is free)."""
+    lines = node.end_lineno - node.lineno + 1
+    first = node.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        lines -= first.end_lineno - first.lineno + 1
+    return lines
+
+
+def test_no_function_is_longer_than_about_60_lines():
+    long = []
+    for package in ["spa", "treatments", "clients", "scheduling"]:
+        for path in _sources(package):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _body_lines(node) > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {_body_lines(node)} lines")
+    assert not long, "Split these functions:\n" + "\n".join(long)

@@ -193,26 +193,29 @@ def picker_context(
         day = next((d for d in sorted(summary) if d >= day and summary[d]), day)
     chosen = _one_per_time(found.on(day).slots()) if practitioner is None else found.on(day).slots()
     base = {"practitioner": practitioner.pk if practitioner else "", "plan": plan.pk if plan else ""}
-    days = [
-        {
-            "date": first + dt.timedelta(days=n),
-            "count": summary.get(first + dt.timedelta(days=n), 0),
-            "query": urlencode({**base, "day": (first + dt.timedelta(days=n)).isoformat()}),
-        }
-        for n in range(PICKER_DAYS)
-    ]
-    previous_first = first - dt.timedelta(days=PICKER_DAYS)
     return {
         "service": service,
         "plan": plan,
         "window": window,
         "day": day,
-        "days": days,
+        **_day_strip(first=first, summary=summary, base=base, today=today),
         "slots": _slot_rows(chosen, practitioner=practitioner, plan=plan),
         "practitioner": practitioner,
         "nobody_fits": _nobody_fits(plan),
+    }
+
+
+def _day_strip(*, first: dt.date, summary: dict[dt.date, int], base: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """PICKER_DAYS days from ``first`` with their number of free times, and the links to the
+    previous page (never before today) and the next."""
+    days = [first + dt.timedelta(days=n) for n in range(PICKER_DAYS)]
+    previous_first = first - dt.timedelta(days=PICKER_DAYS)
+    return {
+        "days": [
+            {"date": d, "count": summary.get(d, 0), "query": urlencode({**base, "day": d.isoformat()})} for d in days
+        ],
         "previous_query": urlencode({**base, "day": previous_first.isoformat()}) if previous_first >= today else "",
-        "next_query": urlencode({**base, "day": (last + dt.timedelta(days=1)).isoformat()}),
+        "next_query": urlencode({**base, "day": (days[-1] + dt.timedelta(days=1)).isoformat()}),
     }
 
 
