@@ -204,12 +204,18 @@ class AppointmentListView(_BookingThrottleMixin, generics.ListAPIView):
         return Response(AppointmentSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
-class AppointmentDetailView(APIView):
+class AppointmentDetailView(generics.RetrieveAPIView):
+    """Her own appointment, or any for staff: another client's is a 404."""
+
     permission_classes = [IsAuthenticated]
+    serializer_class = AppointmentSerializer
+
+    def get_queryset(self) -> QuerySet[Appointment]:
+        return appointments_for_user(self.request.user)
 
     @extend_schema(summary="One appointment (a client's own; staff any)", responses=AppointmentSerializer)
-    def get(self, request: Request, pk: int) -> Response:
-        return Response(AppointmentSerializer(get_appointment_for_user(request.user, pk)).data)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.retrieve(request, *args, **kwargs)
 
 
 class AppointmentCancelView(APIView):

@@ -280,12 +280,20 @@ class PlanListView(generics.ListAPIView):
         return Response(plan_payload(_get_plan(request, plan.pk)), status=status.HTTP_201_CREATED)
 
 
-class PlanDetailView(APIView):
+class PlanDetailView(generics.RetrieveAPIView):
+    """Her own plan, or any for staff: another client's is a 404."""
+
     permission_classes = [IsAuthenticated]
+    serializer_class = PlanSerializer
+
+    def get_queryset(self) -> QuerySet[TreatmentPlan]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator: no user
+            return TreatmentPlan.objects.none()
+        return plans_visible_to(self.request.user)
 
     @extend_schema(summary="One plan with its sessions and their windows", responses=PlanSerializer)
-    def get(self, request: Request, pk: int) -> Response:
-        return Response(plan_payload(_get_plan(request, pk)))
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.retrieve(request, *args, **kwargs)
 
 
 class PlanCourseView(APIView):
