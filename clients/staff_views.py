@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
 
 from clients import services
 from clients.errors import ClientsError
@@ -28,6 +29,7 @@ PAGE_SIZE = 50
 
 
 @staff_required(perm=VIEW_CLIENT_RECORD)
+@require_GET
 def client_list(request: HttpRequest) -> HttpResponse:
     found = ClientFilter(request.GET or None, queryset=staff_client_list())
     search = found.form.cleaned_data.get("q", "") if found.is_valid() else ""
@@ -41,6 +43,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters()
 @staff_required(perm=VIEW_CLIENT_RECORD)
+@require_http_methods(["GET", "POST"])
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for_staff(pk=pk)
     if request.method == "POST" and not request.user.has_perm(GRANT_CLEARANCE):
@@ -76,6 +79,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required(perm=VIEW_CLIENT_RECORD)
+@require_GET
 def clearance_letter(request: HttpRequest, pk: int) -> FileResponse:
     """A clearance's scanned letter, to staff only (MEDIA_ROOT is never served directly)."""
     clearance = get_object_or_404(DoctorClearance.objects.select_related("client"), pk=pk)

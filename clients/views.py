@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients import services
 from clients.errors import ClientsError
@@ -44,6 +44,7 @@ def _signup_problems(form: SignupForm) -> dict[str, list[str]]:
 
 
 @sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     """Create the account, then the questionnaire; ``next`` (the time or plan she chose before
     being asked to log in) is carried through both."""
@@ -68,6 +69,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters()
 @login_required
+@require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     current = ClientProfile.objects.filter(user=user).first() or ClientProfile(user=user)
@@ -94,6 +96,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters()  # medical answers never reach error reports
 @login_required
+@require_http_methods(["GET", "POST"])
 def intake(request: HttpRequest) -> HttpResponse:
     """One yes/no per active question, then the consent (only if the current version is unsigned)."""
     user = request.user
@@ -139,11 +142,13 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def my_data(request: HttpRequest) -> HttpResponse:
     return render(request, "clients/my_data.html", {"delete_form": DeleteAccountForm(user=request.user)})
 
 
 @login_required
+@require_GET
 def my_data_export(request: HttpRequest) -> HttpResponse:
     data = services.export_client_data(user=request.user)
     stamp = timezone.localdate().isoformat()

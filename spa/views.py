@@ -4,11 +4,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
 from spa import health
 from treatments.selectors import active_concerns, active_services
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -23,6 +25,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return redirect(static("favicon.svg"), permanent=True)
 
 
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 ``{"database": "ok", "broker": "ok"}`` for load balancers, or 503 naming what is down."""
     checks = {"database": health.database_ok(), "broker": health.broker_ok()}

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from treatments.errors import TreatmentsError
 from treatments.forms import FindTreatmentForm
@@ -9,6 +10,7 @@ from treatments.models import Concern, DepthRule
 from treatments.selectors import active_services, area_names_by_concern, areas_by_concern, recommend
 
 
+@require_safe
 def treatment_list(request: HttpRequest) -> HttpResponse:
     concerns = Concern.objects.filter(active=True).prefetch_related(
         "depth_rules__area",
@@ -20,6 +22,7 @@ def treatment_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def find_treatment(request: HttpRequest) -> HttpResponse:
     """Concern + area → the recommendation in plain words. A GET form: shareable, no JS needed."""
     form = FindTreatmentForm(request.GET or None)

@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from clients.screening import Screening, screening_status
 from scheduling.booking.idempotency import Answer, run_once
@@ -237,12 +237,14 @@ def _shown_form(
     return SlotQueryForm(data, service=service, plan=plan)
 
 
+@require_safe
 def service_list(request: HttpRequest) -> HttpResponse:
     plan = _plan_param(request)
     services = Service.objects.filter(active=True).order_by("position", "name")
     return render(request, "scheduling/booking/services.html", {"services": services, "plan": plan})
 
 
+@require_safe
 def book_service(request: HttpRequest, slug: str) -> HttpResponse:
     """Free times of one service: day picker, "anyone" or a practitioner, optional plan."""
     service = get_object_or_404(Service, slug=slug, active=True)
@@ -356,6 +358,7 @@ def book_confirm(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def my_appointments(request: HttpRequest) -> HttpResponse:
     upcoming, past = upcoming_and_past(request.user)
     return render(request, "scheduling/booking/my_appointments.html", {"upcoming": upcoming, "past": past})
@@ -366,6 +369,7 @@ def _changeable(appointment: Appointment) -> bool:
 
 
 @login_required
+@require_GET
 def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = get_appointment_for_client(request.user, pk)
     context = {

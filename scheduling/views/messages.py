@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from scheduling.booking.selectors import get_appointment_for_client
 from scheduling.care.checkin import DayOfAnswersForm
@@ -30,6 +30,7 @@ class PrevisitForm(DayOfAnswersForm):
 
 
 @login_required
+@require_GET
 def my_messages(request: HttpRequest) -> HttpResponse:
     rows = notifications_for_client(client=request.user)
     # Withdrawn messages (a cancelled booking's reminders) are kept, but folded away below.
@@ -58,6 +59,7 @@ def previsit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required(perm=VIEW_CLIENT_RECORD)
+@require_GET
 def staff_outbox(request: HttpRequest) -> HttpResponse:
     found = OutboxFilter(request.GET or None, queryset=outbox_rows())
     page = Paginator(found.qs, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.models import AuditEntry, User
 from clients.screening import screening_status
@@ -75,6 +75,7 @@ def _chart(plan: TreatmentPlan) -> list[PlanSession]:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def plan_start(request: HttpRequest) -> HttpResponse:
     """The recommendation for ``?concern=&area=`` and a button that starts the plan."""
     form = StartPlanForm(request.POST if request.method == "POST" else request.GET)
@@ -107,6 +108,7 @@ def plan_start(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def my_plans(request: HttpRequest) -> HttpResponse:
     plans = list(plans_with_details().filter(client=request.user))
     if len(plans) == 1 and plans[0].status == TreatmentPlan.Status.ACTIVE:
@@ -131,6 +133,7 @@ def _plan_extras(request: HttpRequest, plan: TreatmentPlan, rows: list) -> dict[
 
 
 @login_required
+@require_GET
 def my_plan(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_own_plan(request, pk)
     rows = plan_timeline(plan)
@@ -165,6 +168,7 @@ def _book_course_once(request: HttpRequest, *, plan: TreatmentPlan, form: Course
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def plan_course(request: HttpRequest, pk: int) -> HttpResponse:
     """Every remaining session at once: GET proposes the times, POST books them all or none."""
     plan = get_own_plan(request, pk)
@@ -203,6 +207,7 @@ def plan_course(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def rate_session_view(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_own_session(request, pk)
     initial = {"rating": record.results_rating, "comment": record.results_comment}
@@ -224,6 +229,7 @@ def rate_session_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def session_photo(request: HttpRequest, pk: int) -> FileResponse:
     """A before/after photo, for the plan's client and staff only (never a public URL)."""
     photo = get_object_or_404(SessionPhoto.objects.select_related("session__plan"), pk=pk)
@@ -246,6 +252,7 @@ def exported_photo(request: HttpRequest, token: str) -> FileResponse:
 
 
 @staff_required
+@require_http_methods(["GET", "POST"])
 def record_session_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The practitioner records what was done: depth (suggested), areas, products, reaction."""
     appointment = get_object_or_404(
@@ -298,6 +305,7 @@ def record_session_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
+@require_GET
 def staff_client_plans(request: HttpRequest, pk: int) -> HttpResponse:
     if not has_any_perm(request.user, VIEW_CLIENT_RECORD, RECORD_SESSION):
         raise PermissionDenied("Your role does not include client plans.")
