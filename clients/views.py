@@ -51,7 +51,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request)
     if request.user.is_authenticated:
         return redirect(next_url or "clients:profile")
-    form = SignupForm(request.POST or None)
+    # Bound on any POST, an empty one too (``request.POST or None`` left it unbound: a 500).
+    form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not form.is_valid():
             form.add_service_problems(_signup_problems(form))
