@@ -230,7 +230,8 @@ class BookingPolicyAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "extra_bookings"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return not BookingPolicy.objects.exists()
+        # The role's permission first: without it any staff account could add the policy.
+        return super().has_add_permission(request) and not BookingPolicy.objects.exists()
 
     def has_delete_permission(self, request: HttpRequest, obj: BookingPolicy | None = None) -> bool:
         return False

@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from clients.models import User
-from scheduling.models import Appointment, TimeOff
+from scheduling.models import Appointment, BookingPolicy, TimeOff
 from tests.factories import AppointmentFactory, PractitionerFactory, submit_intake
 
 
@@ -147,6 +147,17 @@ def test_the_rules_are_the_owners_only_in_the_admin(client, owner, desk, anna):
     assert _get(client, owner, url) == 200
     assert _get(client, desk, url) == 403
     assert _get(client, anna.user, url) == 403
+
+
+def test_only_the_owner_adds_the_booking_policy_in_the_admin(client, owner, desk, anna):
+    """While no policy row existed, the admin offered "add" to any staff account."""
+    url = "/admin/scheduling/bookingpolicy/add/"
+    assert not BookingPolicy.objects.exists()
+    for user in (desk, anna.user):
+        assert _get(client, user, url) == 403
+        assert client.post(url, {"extra_bookings": "5"}).status_code == 403
+    assert not BookingPolicy.objects.exists()
+    assert _get(client, owner, url) == 200
 
 
 def test_the_three_groups_exist_after_migrate_with_their_permissions(db):
