@@ -17,6 +17,7 @@ from scheduling.care.reactions import record_adverse_event, release_plan_hold, r
 from scheduling.errors import SchedulingError
 from scheduling.models import AdverseEvent, Alert, PlanSession, TreatmentPlan
 from spa.lib.access import staff_required
+from spa.lib.roles import RECORD_SESSION
 
 
 class ProblemForm(forms.Form):
@@ -92,7 +93,7 @@ def adverse_event_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("scheduling:staff_client_plans", pk=client.pk)
 
 
-@staff_required
+@staff_required(perm=RECORD_SESSION)
 @require_POST
 def release_hold_view(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(TreatmentPlan.objects.select_related("client"), pk=pk)
