@@ -43,7 +43,7 @@ from scheduling.models import (
 )
 from scheduling.plans.services import start_plan
 from scheduling.privacy import photo_export_url
-from tests.factories import AppointmentFactory
+from tests.factories import AppointmentFactory, PractitionerFactory
 from treatments.models import MessageTemplate
 
 PERSONAS = ("anonymous", "alice", "bob", "anna", "desk", "owner")
@@ -247,6 +247,12 @@ def world(alice, bob, anna, owner, desk) -> dict[str, Any]:
     time_off = TimeOff.objects.create(
         practitioner=anna, start=now + dt.timedelta(days=30), end=now + dt.timedelta(days=31)
     )
+    # Another practitioner's appointment (alice's too) and time off: anna's role stops at her own.
+    ben = PractitionerFactory(user__email="ben@example.com", user__first_name="Ben", display_name="Ben")
+    bens = AppointmentFactory(client=alice, practitioner=ben, service=plan.service, start=now + dt.timedelta(weeks=6))
+    bens_time_off = TimeOff.objects.create(
+        practitioner=ben, start=now + dt.timedelta(days=30), end=now + dt.timedelta(days=31)
+    )
     today = timezone.localdate()
     closure = Closure.objects.create(
         start_date=today + dt.timedelta(days=60), end_date=today + dt.timedelta(days=61), reason="x"
@@ -265,6 +271,8 @@ def world(alice, bob, anna, owner, desk) -> dict[str, Any]:
         "notification": notification.pk,
         "time_off": time_off.pk,
         "closure": closure.pk,
+        "bens_appointment": bens.pk,
+        "bens_time_off": bens_time_off.pk,
     }
     reverse_kwargs: dict[str, dict | None] = {kind: {"kwargs": {"pk": pk}} for kind, pk in kwargs.items()}
     reverse_kwargs |= {
