@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 
 from clients.models import User
 from scheduling.models import Appointment, Practitioner
-from spa.lib.roles import RECORD_SESSION, SEE_ALL_SCHEDULES
+from spa.lib.roles import BOOK_FOR_CLIENTS, RECORD_SESSION, SEE_ALL_SCHEDULES
 
 
 def sees_all_schedules(user: User) -> bool:
@@ -39,6 +39,13 @@ def check_appointment_scope(user: User, appointment: Appointment) -> None:
         return
     if appointment.practitioner_id is None or appointment.practitioner.user_id != user.pk:
         raise PermissionDenied("Only the practitioner's own appointments.")
+
+
+def check_books_for_clients(user: User) -> None:
+    """Staff change a client's booking (cancel, reschedule) only with the front desk's
+    ``book_for_clients``, on the API as on the staff pages; clients act on their own."""
+    if user.is_staff and not user.has_perm(BOOK_FOR_CLIENTS):
+        raise PermissionDenied("Only the front desk changes bookings for clients.")
 
 
 def check_may_record(user: User, appointment: Appointment) -> None:

@@ -199,8 +199,9 @@ EXPECTED: dict[str, tuple[str | None, dict[str, Row]]] = {
     "api-availability-days": (None, {"GET": API_PUBLIC}),
     "api-appointments": (None, {"GET": API_CLIENT, "POST": logged_in("invalid")}),
     "api-appointment": ("appointment", {"GET": API_OWN_OR_STAFF}),
-    "api-appointment-cancel": ("appointment", {"POST": own_or_staff("ok")}),
-    "api-appointment-reschedule": ("appointment", {"POST": own_or_staff("invalid")}),
+    # Changing a client's booking is the front desk's, on the API as on the staff pages.
+    "api-appointment-cancel": ("appointment", {"POST": {**own_or_staff("ok"), "anna": "forbidden"}}),
+    "api-appointment-reschedule": ("appointment", {"POST": {**own_or_staff("invalid"), "anna": "forbidden"}}),
     "api-schedule": (None, {"GET": staff("ok")}),
     # In four weeks: not today's to check in, not started to be a no-show (400).
     "api-appointment-check-in": ("appointment", {"POST": staff("invalid")}),

@@ -142,6 +142,19 @@ def test_booking_for_clients_is_the_front_desks(client, desk, anna, alice):
     assert not Appointment.objects.exists()
 
 
+def test_changing_a_clients_booking_on_the_api_is_the_front_desks(alice, anna, desk):
+    """The staff pages asked for book_for_clients; the API let any staff cancel or move a booking."""
+    appointment = AppointmentFactory(client=alice, practitioner=anna, start=timezone.now() + dt.timedelta(days=9))
+    api = APIClient()
+    api.force_authenticate(anna.user)
+    for action in ("cancel", "reschedule"):
+        assert api.post(f"/api/v1/appointments/{appointment.pk}/{action}", {}, format="json").status_code == 403
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.BOOKED
+    api.force_authenticate(desk)
+    assert api.post(f"/api/v1/appointments/{appointment.pk}/cancel").status_code == 200
+
+
 def test_the_rules_are_the_owners_only_in_the_admin(client, owner, desk, anna):
     url = "/admin/treatments/depthrule/"
     assert _get(client, owner, url) == 200

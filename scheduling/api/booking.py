@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
+from scheduling import roles
 from scheduling.booking.idempotency import Answer, run_once
 from scheduling.booking.selectors import appointments_for_user, get_appointment_for_user, get_plan_for_client
 from scheduling.booking.services import book_appointment, cancel_appointment, reschedule_appointment
@@ -228,6 +229,7 @@ class AppointmentCancelView(APIView):
         responses=AppointmentSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
+        roles.check_books_for_clients(request.user)
         appointment = get_appointment_for_user(request.user, pk)
 
         def cancel() -> Response:
@@ -247,6 +249,7 @@ class AppointmentRescheduleView(_BookingThrottleMixin, APIView):
         responses=AppointmentSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
+        roles.check_books_for_clients(request.user)
         appointment = get_appointment_for_user(request.user, pk)
 
         def move() -> Response:
