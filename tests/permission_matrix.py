@@ -30,7 +30,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from clients.models import AuditEntry, DoctorClearance
-from scheduling.care_models import AdverseEvent, Alert, DayOfCheck
+from scheduling.care.models import AdverseEvent, Alert, DayOfCheck
 from scheduling.models import (
     Appointment,
     BookingPolicy,
