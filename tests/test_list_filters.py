@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from scheduling.models import Notification
 from spa.lib.roles import FRONT_DESK, assign_role
 from tests.factories import AppointmentFactory, UserFactory
-from tests.scheduling.plans_support import local
+from tests.scheduling.plans_support import deep_acne_plan, local
 from tests.scheduling.test_dispatch import make_row
 
 Status = Notification.Status
@@ -105,3 +105,14 @@ def test_an_inactive_practitioner_cannot_be_asked_for(alice, anna):
     api.force_authenticate(alice)
     query = {"service": "microneedling-face", "start": "2027-03-29", "end": "2027-03-29", "practitioner": anna.pk}
     assert api.get("/api/v1/availability", query).json() == {"practitioner": ["Unknown practitioner."]}
+
+
+@pytest.mark.parametrize("value", ["bob", "abc"])
+def test_a_clients_own_client_filter_on_plans_is_ignored(alice, bob, value):
+    plan = deep_acne_plan(alice)
+    deep_acne_plan(bob)
+    api = APIClient()
+    api.force_authenticate(alice)
+    response = api.get("/api/v1/plans", {"client": bob.pk if value == "bob" else value})
+    assert response.status_code == 200
+    assert [p["id"] for p in response.json()] == [plan.pk]
