@@ -63,7 +63,7 @@ class RegisterView(APIView):
 
     @extend_schema(
         request=RegisterSerializer,
-        responses={201: TokenSerializer, 400: OpenApiResponse(description="Field errors, e.g. email taken")},
+        responses={201: TokenSerializer},
         summary="Sign up as a client",
     )
     def post(self, request: Request) -> Response:
@@ -91,12 +91,7 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={
-            200: TokenSerializer,
-            400: OpenApiResponse(description="Wrong email or password"),
-            403: OpenApiResponse(DetailSerializer, description="Locked out after repeated failures"),
-            429: OpenApiResponse(description="Too many attempts from this address"),
-        },
+        responses={200: TokenSerializer},
         summary="Get an API token",
     )
     def post(self, request: Request) -> Response:
@@ -246,7 +241,7 @@ class MyIntakeView(APIView):
 
     @extend_schema(
         request=IntakeInputSerializer,
-        responses={200: IntakeSerializer, 400: OpenApiResponse(description="Unanswered questions or consent error")},
+        responses={200: IntakeSerializer},
         summary="Answer the intake (and sign the consent)",
     )
     def put(self, request: Request) -> Response:
@@ -298,7 +293,7 @@ class MyDeleteView(APIView):
 
     @extend_schema(
         request=DeleteSerializer,
-        responses={200: DetailSerializer, 400: OpenApiResponse(description="confirm false, or a wrong password")},
+        responses={200: DetailSerializer},
         summary="Delete my account (personal and medical data erased; appointments kept anonymised)",
     )
     def post(self, request: Request) -> Response:
@@ -350,7 +345,7 @@ class ClearanceView(APIView):
 
     @extend_schema(
         request=ClearanceInputSerializer,
-        responses={201: ClearanceSerializer, 400: DetailSerializer, 403: DetailSerializer},
+        responses={201: ClearanceSerializer},
         summary="Record a doctor's clearance (staff)",
     )
     def post(self, request: Request, pk: int) -> Response:

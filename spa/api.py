@@ -33,33 +33,3 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         codes = exc.get_codes() if isinstance(exc, APIException) else None
         response.data.setdefault("code", codes if isinstance(codes, str) else "error")
     return response
-
-
-# Every operation may answer with these; the schema says so once, for all of them.
-ERROR_RESPONSES = {
-    "400": "Invalid input: `{field: [messages]}` or `{detail, code}`.",
-    "401": "Not authenticated.",
-    "403": "Not allowed (permission or screening): `{detail, code}`.",
-    "404": "Not found (or not yours).",
-    "405": "Method not allowed.",
-    "409": "Conflict: the slot was taken meanwhile.",
-    "429": "Too many requests; try again later.",
-}
-
-
-def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
-    """drf-spectacular post-processing hook: document the error shape on every operation."""
-    schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas["Error"] = {
-        "type": "object",
-        "description": "`detail` and `code` for a refusal; one key per field for invalid input.",
-        "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
-        "additionalProperties": True,
-    }
-    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    for path_item in result.get("paths", {}).values():
-        for operation in path_item.values():
-            responses = operation.setdefault("responses", {})
-            for code, description in ERROR_RESPONSES.items():
-                responses.setdefault(code, {"description": description, "content": reference})
-    return result

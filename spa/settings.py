@@ -289,7 +289,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set that several serializers share.
     "ENUM_NAME_OVERRIDES": {"AppointmentStatusEnum": "scheduling.models.Appointment.Status"},
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "spa.api.add_error_responses"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "spa.api_schema.add_error_responses"],
 }
 # The cache: CACHE_URL when it is set (with or without REDIS_URL, which then stays the broker);
 # else the Redis of REDIS_URL; else this process's memory.

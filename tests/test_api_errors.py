@@ -1,12 +1,17 @@
 """Every domain error reaches an API client through one exception handler, as it describes
-itself (``DomainError.describe``): the exact bodies, key order included, of each kind."""
+itself (``DomainError.describe``): the exact bodies, key order included, of each kind. And the
+schema declares, per operation, the errors it gives (``spa.api_schema``); tests/test_api_fuzz.py
+checks the answers against it."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from clients.errors import ClientsError
@@ -15,6 +20,7 @@ from scheduling.booking import book_appointment
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment
 from scheduling.plans import start_plan
+from spa.api_schema import ERRORS, add_error_responses
 from tests.factories import PASSWORD, AppointmentFactory, PractitionerFactory, make_client, submit_intake
 from tests.scheduling.booking_support import at, monday
 from tests.scheduling.plans_support import session
@@ -117,3 +123,47 @@ def test_an_error_describes_itself_the_same_for_a_form_and_the_api():
         "answers": {"keloid": ["Answer."]},
         "accepted": ["Tick."],
     }
+
+
+# --- The schema declares the errors each operation gives (spa.api_schema) -------------------------
+
+
+@pytest.fixture(scope="module")
+def openapi() -> dict:
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _operations(openapi: dict) -> dict[str, dict]:
+    return {op["operationId"]: op for item in openapi["paths"].values() for op in item.values()}
+
+
+def test_each_operation_declares_its_own_errors_and_never_a_401_or_405(openapi):
+    operations = _operations(openapi)
+    assert set(operations) == set(ERRORS)
+    for name, operation in operations.items():
+        errors = {int(code) for code in operation["responses"] if code.startswith("4")}
+        assert errors == set(ERRORS[name]), name
+    assert sorted(code for code in operations["v1_appointments_retrieve"]["responses"]) == ["200", "403", "404"]
+    assert "409" in operations["v1_appointments_create"]["responses"]
+    assert "409" not in operations["v1_availability_retrieve"]["responses"]
+
+
+def test_a_refusal_has_detail_and_code_and_nothing_else(openapi):
+    error = openapi["components"]["schemas"]["Error"]
+    assert error["required"] == ["detail", "code"]
+    assert error["additionalProperties"] is False
+
+
+def test_without_credentials_the_answer_is_the_declared_403(rules):
+    # Session authentication comes first and names no WWW-Authenticate scheme: DRF sends 403.
+    response = APIClient().get("/api/v1/me")
+    assert response.status_code == 403
+    assert list(response.json()) == ["detail", "code"]
+    bad_token = APIClient().get("/api/v1/concerns", HTTP_AUTHORIZATION="Token nope")
+    assert bad_token.status_code == 403
+
+
+def test_an_operation_left_out_of_the_table_stops_the_schema():
+    result = {"paths": {"/api/v1/new": {"get": {"operationId": "v1_new_retrieve", "responses": {}}}}}
+    with pytest.raises(ImproperlyConfigured, match="v1_new_retrieve"):
+        add_error_responses(result, None, None, public=True)
