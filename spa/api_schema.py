@@ -81,6 +81,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 INVALID = Err("ValidationError", "Invalid input.")
+PAGE = Err("ValidationError", "`page` or `page_size` is not a positive number.")
 INVALID_NESTED = Err("NestedValidationError", "Invalid input.")
 REFUSED = Err("Error", "Refused by a rule (`code` says which).")
 FORBIDDEN = Err("Error", "Not signed in, bad credentials, or not allowed.")
@@ -97,9 +98,9 @@ _SIGNED_IN = {403: FORBIDDEN}
 #: operationId → the error statuses it can give. Every operation is listed (the hook checks).
 ERRORS: dict[str, dict[int, Err]] = {
     # treatments
-    "v1_concerns_list": _PUBLIC,
-    "v1_areas_list": _PUBLIC,
-    "v1_services_list": _PUBLIC,
+    "v1_concerns_list": {400: PAGE, **_PUBLIC},
+    "v1_areas_list": {400: PAGE, **_PUBLIC},
+    "v1_services_list": {400: PAGE, **_PUBLIC},
     "v1_recommendation_retrieve": {400: INVALID, **_PUBLIC},
     # clients
     "v1_auth_register_create": {
@@ -182,7 +183,11 @@ ERRORS: dict[str, dict[int, Err]] = {
     "v1_plans_list": {400: INVALID, **_SIGNED_IN},
     "v1_plans_create": {400: INVALID, 403: FORBIDDEN, 404: Err("Error", "No such client."), 413: TOO_LARGE},
     "v1_plans_retrieve": {**_SIGNED_IN, 404: NOT_FOUND},
-    "v1_plans_course_retrieve": {400: REFUSED, 403: FORBIDDEN, 404: NOT_FOUND},
+    "v1_plans_course_retrieve": {
+        400: Err("ValidationError", "No course to propose (`code` says why, e.g. `plan_complete` on `plan`)."),
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+    },
     "v1_plans_course_create": {
         400: INVALID_NESTED,
         403: FORBIDDEN,
@@ -192,7 +197,7 @@ ERRORS: dict[str, dict[int, Err]] = {
         422: KEY_REUSED,
     },
     # scheduling: notifications
-    "v1_me_notifications_list": _SIGNED_IN,
+    "v1_me_notifications_list": {400: PAGE, **_SIGNED_IN},
 }
 
 

@@ -16,10 +16,10 @@ from rest_framework.test import APIClient
 
 from clients.errors import ClientsError
 from clients.selectors import active_questions
-from scheduling.booking import book_appointment
+from scheduling.booking.services import book_appointment
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment
-from scheduling.plans import start_plan
+from scheduling.plans.services import start_plan
 from spa.api_schema import ERRORS, add_error_responses
 from tests.factories import PASSWORD, AppointmentFactory, PractitionerFactory, make_client, submit_intake
 from tests.scheduling.booking_support import at, monday

@@ -31,8 +31,8 @@ from rest_framework.authtoken.models import Token
 from schemathesis import checks as st_checks
 from schemathesis.config._phases import InferenceConfig
 
-from scheduling.answer_cache import forget_cached_answers
 from scheduling.models import Room
+from scheduling.resources.answer_cache import forget_cached_answers
 from spa.api_schema import LINKS
 from spa.lib.time import local_datetime
 from spa.wsgi import application
