@@ -14,15 +14,21 @@ Writes are sent with an empty (or minimal) body: the point is the permission ans
 write. Each request runs in a savepoint rolled back after it, so every row sees the same world.
 Outcomes:
 
-- allowed in: ``ok`` (2xx: the page, the JSON, or the API's write done); ``redirect`` (a 3xx
-  elsewhere than a login page: a page's write done, or a page sending her on); ``invalid``
-  (400, or a page answering a write with 200, i.e. its form shown again: the permission check
-  passed and validation refused the body); ``conflict`` (409: passed, a business rule refused);
+- allowed in: ``ok`` (2xx: the page, the JSON, the API's write done, or a page answering a
+  write with 200 and no form in error); ``redirect`` (a 3xx elsewhere than a login page: a page's
+  write done, or a page sending her on); ``invalid`` (400, or a page answering a write with 200
+  and a bound form in error: the permission check passed and validation refused the body);
+  ``conflict`` (409: passed, a business rule refused);
 - refused: ``login`` (a redirect to a login page, or 401/403 to anonymous on the API);
   ``forbidden`` (403); ``missing`` (404, someone else's object); ``not_allowed`` (405).
 
+In a row, ``in`` means any allowed outcome: only the owner's admin writes use it, where what an
+empty form leads to (shown again, saved as is, a protected row kept) is the form's business.
+
 A refused write must have written nothing: each one compares the row count of every table and
-the status of appointments, plans, messages, alerts and accounts before and after.
+the status of appointments, plans, messages, alerts and accounts before and after (else its
+outcome reads ``wrote``). The admin's list gets the bulk delete action and its delete page the
+confirmation, so a refused persona is refused a real deletion.
 """
 
 from __future__ import annotations
