@@ -27,10 +27,18 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 ``{"database": "ok", "broker": "ok"}`` for load balancers, or 503 naming what is down."""
-    checks = {"database": health.database_ok(), "broker": health.broker_ok()}
-    body = {name: "ok" if ok else "down" for name, ok in checks.items()}
-    return JsonResponse(body, status=200 if all(checks.values()) else 503)
+    """For load balancers and monitoring: ``{"database", "broker", "outbox"}``, each ``ok`` or
+    what is wrong. 503 when the database or the broker is not ``ok`` (``down``, or ``stalled``:
+    messages wait and no worker takes them); an outbox running ``late`` is reported with a 200,
+    since this node can still serve pages and book."""
+    database_ok = health.database_ok()
+    body = {
+        "database": "ok" if database_ok else "down",
+        "broker": health.broker_state(),
+        "outbox": health.outbox_state() if database_ok else "unknown",
+    }
+    healthy = body["database"] == "ok" and body["broker"] == "ok"
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 @csrf_exempt

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from scheduling.resources.answer_cache import forget_cached_answers
+from spa import health
 from spa.lib.roles import FRONT_DESK, assign_role
 from tests.factories import PractitionerFactory, RoomFactory, make_client
 from treatments.defaults import load_default_rules
@@ -54,6 +55,16 @@ def empty_cache():
     """The cache (throttles, availability answers, in the process too) starts empty in every test."""
     cache.clear()
     forget_cached_answers()
+
+
+@pytest.fixture(autouse=True)
+def quiet_broker_folder(monkeypatch, tmp_path_factory):
+    """/healthz watches the filesystem broker's folder for messages no worker takes. Tests run no
+    worker, so the kicks they send pile up in var/; the health check watches a folder of the
+    test's own instead (tests/test_health.py puts messages in it)."""
+    folder = tmp_path_factory.mktemp("broker")
+    monkeypatch.setattr(health, "broker_folder", lambda: folder)
+    return folder
 
 
 @pytest.fixture
