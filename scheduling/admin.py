@@ -40,7 +40,8 @@ from scheduling.models import (
     WorkingHours,
 )
 from scheduling.notifications.dispatch import resend_notification
-from scheduling.resources.services import Interval, appointments_during, check_intervals
+from scheduling.resources.selectors import appointments_during
+from scheduling.resources.services import Interval, check_intervals
 
 
 class WorkingHoursFormSet(BaseInlineFormSet):

@@ -2,6 +2,7 @@
 
 ``attendance`` (check-in, no-show), ``checkin`` (day-of questions and the re-screening),
 ``previsit`` (the check linked from the reminder), ``recording`` (the session record and its
-depth rules), ``reactions`` (alerts, adverse events, holds), ``rules`` (who records, what is a
-reason), ``models`` (day-of checks, alerts, adverse events).
+depth rules), ``reactions`` (alerts, adverse events, holds), ``selectors`` (what staff read of
+them), ``rules`` (who records, what is a reason), ``models`` (day-of checks, alerts, adverse
+events).
 """

@@ -12,12 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from clients.models import User
 from scheduling.errors import SchedulingError
-from scheduling.models import Appointment, Closure, Practitioner, TimeOff, WorkingHours
+from scheduling.models import Closure, Practitioner, TimeOff, WorkingHours
 from scheduling.resources.signals import schedule_written_in_bulk
 
 # --- Working hours ---------------------------------------------------------------------------
@@ -83,14 +82,6 @@ def set_working_hours(*, practitioner: Practitioner, intervals: Iterable[Interva
 # --- Time off and closures --------------------------------------------------------------------
 
 
-def appointments_during(*, practitioner: Practitioner | None, start: dt.datetime, end: dt.datetime) -> QuerySet:
-    """Booked or checked-in appointments overlapping [start, end) (of one practitioner, or all)."""
-    rows = Appointment.objects.filter(
-        status__in=[Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN], start__lt=end, blocked_until__gt=start
-    ).select_related("client", "practitioner", "service")
-    return rows.filter(practitioner=practitioner) if practitioner else rows
-
-
 def add_time_off(
     *,
     practitioner: Practitioner,
@@ -101,7 +92,7 @@ def add_time_off(
     now: dt.datetime | None = None,
 ) -> TimeOff:
     """Record time off. Appointments already booked in it stay: the caller lists them
-    (``appointments_during``) for the desk to move; availability stops offering the time."""
+    (``selectors.appointments_during``) for the desk to move; availability stops offering the time."""
     now = now or timezone.now()
     if timezone.is_naive(start) or timezone.is_naive(end):
         raise SchedulingError("bad_range", reason="Times must carry a time zone.")
@@ -123,7 +114,7 @@ def delete_time_off(*, time_off: TimeOff, by: User) -> None:
 
 def add_closure(*, start_date: dt.date, end_date: dt.date, reason: str, by: User) -> Closure:
     """Close the whole spa on these local dates (both included). Bookings in them stay for the
-    desk to move (``appointments_during``); availability stops offering those days."""
+    desk to move (``selectors.appointments_during``); availability stops offering those days."""
     if start_date > end_date:
         raise SchedulingError("bad_range", reason="A closure must end on or after its first day.", field="end_date")
     if not reason.strip():

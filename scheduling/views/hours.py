@@ -16,11 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from scheduling import roles
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Closure, Practitioner, TimeOff, WorkingHours
+from scheduling.resources.selectors import appointments_during
 from scheduling.resources.services import (
     Interval,
     add_closure,
     add_time_off,
-    appointments_during,
     delete_closure,
     delete_time_off,
     set_working_hours,

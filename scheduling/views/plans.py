@@ -25,8 +25,8 @@ from clients.services import record_access
 from scheduling import roles
 from scheduling.booking.idempotency import Answer, run_once
 from scheduling.booking.selectors import rule_overrides
-from scheduling.care.reactions import client_care_record
 from scheduling.care.recording import record_session
+from scheduling.care.selectors import client_care_record
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, PlanSession, SessionPhoto, TreatmentPlan
 from scheduling.plan_forms import (

@@ -26,7 +26,7 @@ from scheduling.booking.selectors import get_appointment_for_user, rule_override
 from scheduling.booking.services import book_appointment, cancel_appointment, reschedule_appointment
 from scheduling.care.attendance import check_in_appointment, mark_no_show
 from scheduling.care.checkin import DayOfAnswersForm
-from scheduling.care.reactions import open_alerts, recent_overrides
+from scheduling.care.selectors import open_alerts, recent_overrides
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Practitioner
 from scheduling.plans.fit import course_depth

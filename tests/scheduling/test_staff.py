@@ -13,7 +13,8 @@ from scheduling.care.attendance import check_in_appointment, mark_no_show
 from scheduling.care.checkin import DayOfAnswers
 from scheduling.errors import SchedulingError
 from scheduling.models import Appointment, Closure, Notification, TimeOff, WorkingHours
-from scheduling.resources.services import Interval, add_closure, add_time_off, appointments_during, set_working_hours
+from scheduling.resources.selectors import appointments_during
+from scheduling.resources.services import Interval, add_closure, add_time_off, set_working_hours
 from tests.factories import PractitionerFactory, submit_intake
 from tests.scheduling.staff_support import DAY, appointment, local
 from treatments.models import Service
