@@ -42,8 +42,9 @@ def check_appointment_scope(user: User, appointment: Appointment) -> None:
 
 
 def check_books_for_clients(user: User) -> None:
-    """Staff change a client's booking (cancel, reschedule) only with the front desk's
-    ``book_for_clients``, on the API as on the staff pages; clients act on their own."""
+    """Staff book for a client, or change her booking (cancel, reschedule, a plan's whole
+    course), only with the front desk's ``book_for_clients``, on the API as on the staff pages;
+    clients act on their own."""
     if user.is_staff and not user.has_perm(BOOK_FOR_CLIENTS):
         raise PermissionDenied("Only the front desk changes bookings for clients.")
 

@@ -150,14 +150,14 @@ ERRORS: dict[str, dict[int, Err]] = {
     "v1_appointments_.ics_retrieve": {**_SIGNED_IN, 404: NOT_FOUND},
     "v1_appointments_cancel_create": {
         400: Err("ValidationError", "Not active (`code` says why), or a bad Idempotency-Key."),
-        403: Err("Error", "Not signed in, or past the cut-off: call the spa."),
+        403: Err("Error", "Not signed in, past the cut-off (call the spa), or staff who do not book for clients."),
         404: NOT_FOUND,
         409: CONFLICT,
         422: KEY_REUSED,
     },
     "v1_appointments_reschedule_create": {
         400: INVALID,
-        403: Err("Error", "Not signed in, or past the cut-off: call the spa."),
+        403: Err("Error", "Not signed in, past the cut-off (call the spa), or staff who do not book for clients."),
         404: NOT_FOUND,
         409: Err("Error", "The slot was taken meanwhile, or you are busy then."),
         413: TOO_LARGE,

@@ -215,7 +215,7 @@ EXPECTED: dict[str, tuple[str | None, dict[str, Row]]] = {
     "api-appointment-ics": ("appointment", {"GET": API_OWN_OR_STAFF}),
     "api-plans": (None, {"GET": API_CLIENT, "POST": logged_in("invalid")}),
     "api-plan": ("plan", {"GET": API_OWN_OR_STAFF}),
-    "api-plan-course": ("plan", {"GET": API_OWN_OR_STAFF, "POST": own_or_staff("invalid")}),
+    "api-plan-course": ("plan", {"GET": API_OWN_OR_STAFF, "POST": {**own_or_staff("invalid"), "anna": "forbidden"}}),
     "api-appointment-complete": ("appointment", {"POST": clinical("invalid")}),
     "api-me-notifications": (None, {"GET": API_CLIENT}),
     "schema": (None, {"GET": PUBLIC}),

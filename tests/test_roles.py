@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from clients.models import User
 from scheduling.models import Appointment, BookingPolicy, TimeOff
+from scheduling.plans.services import start_plan
 from tests.factories import AppointmentFactory, PractitionerFactory, submit_intake
 
 
@@ -143,14 +144,18 @@ def test_booking_for_clients_is_the_front_desks(client, desk, anna, alice):
 
 
 def test_changing_a_clients_booking_on_the_api_is_the_front_desks(alice, anna, desk):
-    """The staff pages asked for book_for_clients; the API let any staff cancel or move a booking."""
+    """The staff pages asked for book_for_clients; the API let any staff cancel or move a booking,
+    or book a plan's whole course."""
     appointment = AppointmentFactory(client=alice, practitioner=anna, start=timezone.now() + dt.timedelta(days=9))
+    plan = start_plan(client=alice, concern="deep_acne_scars", area="cheeks", created_by=alice)
     api = APIClient()
     api.force_authenticate(anna.user)
     for action in ("cancel", "reschedule"):
         assert api.post(f"/api/v1/appointments/{appointment.pk}/{action}", {}, format="json").status_code == 403
-    appointment.refresh_from_db()
-    assert appointment.status == Appointment.Status.BOOKED
+    course = api.get(f"/api/v1/plans/{plan.pk}/course").json()["sessions"]
+    body = {"sessions": [{k: s[k] for k in ("number", "start", "practitioner")} for s in course]}
+    assert api.post(f"/api/v1/plans/{plan.pk}/course", body, format="json").status_code == 403
+    assert list(Appointment.objects.values_list("pk", "status")) == [(appointment.pk, Appointment.Status.BOOKED)]
     api.force_authenticate(desk)
     assert api.post(f"/api/v1/appointments/{appointment.pk}/cancel").status_code == 200
 

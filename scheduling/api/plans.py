@@ -314,6 +314,7 @@ class PlanCourseView(APIView):
         responses={201: CourseBookedSerializer},
     )
     def post(self, request: Request, pk: int) -> Response:
+        roles.check_books_for_clients(request.user)  # a practitioner books no course for her client
         plan = _get_plan(request, pk)
 
         def book() -> Response:
