@@ -29,7 +29,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from schemathesis import checks as st_checks
-from schemathesis.config._phases import InferenceConfig
 
 from scheduling.models import Room
 from scheduling.resources.answer_cache import forget_cached_answers
@@ -118,7 +117,7 @@ linked = schema.include(
         {source for source, _ in LINKS} | {link["operationId"] for links in LINKS.values() for link in links.values()}
     )
 )
-linked.config.phases.stateful.inference = InferenceConfig(algorithms=[])
+linked.config.phases.stateful.inference.algorithms = []
 
 
 @pytest.fixture(autouse=True)
