@@ -213,6 +213,38 @@ CONTRAINDICATIONS = [
         None,
         "Your practitioner will choose needles that suit you.",
     ),
+    (
+        "numbing_allergy",
+        "Numbing cream reaction",
+        "Have you reacted to a numbing cream (lidocaine, tetracaine) before?",
+        "staff_review",
+        None,
+        "We can treat without numbing cream, or after a patch test.",
+    ),
+    (
+        "skin_cancer",
+        "Skin cancer or a changing mole",
+        "Do you have skin cancer, or an unusual or changing mole, in the area?",
+        "doctor_clearance",
+        None,
+        "Please see your doctor first: we need their written clearance before needling the area.",
+    ),
+    (
+        "fillers",
+        "Dermal fillers in the area",
+        "Have you had dermal fillers in the area in the last 6 months?",
+        "staff_review",
+        180,
+        "Needling over recent fillers can disturb them: your practitioner decides (Botox alone: two weeks).",
+    ),
+    (
+        "autoimmune",
+        "Autoimmune disease",
+        "Do you have an autoimmune disease (lupus, scleroderma, vitiligo…)?",
+        "doctor_clearance",
+        None,
+        "Autoimmune conditions can change how skin heals: we need your doctor's clearance first.",
+    ),
 ]
 
 # kind, offset days, send time (None: the session's time), title, body

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from treatments.defaults import load_default_rules
-from treatments.models import Concern, DepthRule, TreatmentArea
+from treatments.models import Concern, Contraindication, DepthRule, TreatmentArea
 from treatments.selectors import recommend
 
 
@@ -111,3 +111,33 @@ def test_the_admin_refuses_a_rule_out_of_bounds_with_a_clear_message(client, rul
     assert message in str(errors["max_depth_mm"])
     rule.refresh_from_db()
     assert rule.max_depth_mm == Decimal("1.00")
+
+
+# DOMAIN.md "Contraindications (intake questions)": slug → (severity, waiting days).
+DOMAIN_CONTRAINDICATIONS = {
+    "pregnancy": ("doctor_clearance", None),
+    "breastfeeding": ("doctor_clearance", None),
+    "isotretinoin": ("blocks", 180),
+    "active_infection": ("blocks", None),
+    "keloid": ("blocks", None),
+    "sunburn": ("blocks", 14),
+    "anticoagulants": ("doctor_clearance", None),
+    "immunosuppressed": ("doctor_clearance", None),
+    "diabetes": ("staff_review", None),
+    "active_acne": ("staff_review", None),
+    "skin_condition": ("staff_review", None),
+    "injectables": ("staff_review", 14),
+    "cold_sores": ("advice", None),
+    "retinoids": ("advice", None),
+    "metal_allergy": ("staff_review", None),
+    "numbing_allergy": ("staff_review", None),
+    "skin_cancer": ("doctor_clearance", None),
+    "recent_resurfacing": ("blocks", 28),
+    "fillers": ("staff_review", 180),
+    "autoimmune": ("doctor_clearance", None),
+}
+
+
+def test_the_intake_asks_every_contraindication_of_the_domain_with_its_severity(rules):
+    asked = {c.slug: (c.severity, c.waiting_days) for c in Contraindication.objects.filter(active=True)}
+    assert asked == DOMAIN_CONTRAINDICATIONS
