@@ -18,12 +18,12 @@ The rules:
 - Only active practitioners who perform the service; ``min_depth_mm`` keeps only those allowed to
   needle that deep (a plan's depth range starts there); ``window`` keeps only its local dates.
 
-How: four ``values_list`` queries whatever the range or the number of practitioners (working
-hours joined with practitioners, closures, rooms, time off united with appointments:
-``scheduling/schedule_reads.py``).
-Everything after is integer minutes (``scheduling/free_time.py``): busy time becomes ranges of forbidden starts, each
-working interval of a local date a bitmap of candidate starts at the step, and a practitioner's
-free starts are that bitmap minus her forbidden starts and those where no room is free.
+How: one query whatever the range or the number of practitioners (working hours joined with
+practitioners, closures, rooms, time off and appointments in one ``UNION ALL``:
+``scheduling/resources/schedule_reads.py``).
+Everything after is integer minutes (``scheduling/resources/free_time.py``): busy time becomes
+ranges of forbidden starts, each working interval of a local date a bitmap of candidate starts at
+the step, and a practitioner's free starts are that bitmap minus her forbidden starts and those where no room is free.
 Datetimes are made only for the slots returned (``FreeStarts.slots``); the day summary and the
 compact answer never make them for each start. Working hours are whole minutes (HH:MM).
 """
@@ -42,7 +42,7 @@ from django.utils import timezone
 
 from scheduling.models import Practitioner
 from scheduling.resources.free_time import NOTHING, Grid, Ranges, bits_of
-from scheduling.resources.schedule_reads import Busy, busy_ranges, closed_dates, staff_and_hours
+from scheduling.resources.schedule_reads import Busy, read_schedule
 from spa.lib.time import local_date, local_datetime, spa_zone
 from treatments.models import Service
 
@@ -299,25 +299,22 @@ def free_starts(
     start_date, end_date = _dates(start_date=start_date, end_date=end_date, window=window, today=local_date(now))
     if start_date > end_date or not service.active:
         return FreeStarts()
-    staff, hours = staff_and_hours(service=service, practitioner=practitioner, min_depth_mm=min_depth_mm)
-    if not staff:
-        return FreeStarts()
-    ids = [pid for pid, _ in staff]
-    closed = closed_dates(start_date, end_date)
     duration = service.duration_minutes
     blocked = duration + service.buffer_minutes
     # The last day's buffer may run past midnight: read far enough to see what it would hit.
     first = _floor_minute(local_datetime(start_date, dt.time.min))
     last = _floor_minute(local_datetime(end_date + dt.timedelta(days=1), dt.time.min)) + blocked
-    busy = busy_ranges(
-        ids=ids,
-        first=first,
-        last=last,
+    staff, hours, closed, busy = read_schedule(
+        service_id=service.pk,
+        practitioner_id=getattr(practitioner, "pk", practitioner),
+        min_depth_mm=min_depth_mm,
+        dates=(start_date, end_date),
+        minutes=(first, last),
         blocked=blocked,
         exclude_appointment_id=exclude_appointment_id,
         ignore_appointments=ignore_appointments,
     )
-    if busy is None:
+    if not staff or busy is None:
         return FreeStarts()
     notice = dt.timedelta(hours=settings.SPA_MIN_NOTICE_HOURS) if enforce_notice else dt.timedelta()
     days = [start_date + dt.timedelta(days=n) for n in range((end_date - start_date).days + 1)]
