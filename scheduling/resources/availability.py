@@ -76,6 +76,8 @@ class DaySummary(NamedTuple):
 # One practitioner's free starts in one working interval: (practitioner order, grid, bitmap).
 Entry = tuple[int, Grid, int]
 _CLOCK = [f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * 60)]
+# Timedeltas of whole minutes up to a day: adding one to a datetime is far cheaper than making one.
+_MINUTES = [dt.timedelta(minutes=m) for m in range(24 * 60 + 1)]
 
 
 def _floor_minute(moment: dt.datetime) -> int:
@@ -108,7 +110,7 @@ class FreeStarts:
         self.blocked = blocked
         self.rooms = rooms or []
         self.zone: ZoneInfo = spa_zone()
-        self._made: dict[int, tuple[dt.datetime, dt.datetime, dt.datetime]] = {}
+        self._moments: dict[int, dt.datetime] = {}
 
     def on(self, day: dt.date) -> FreeStarts:
         """Only the starts of one local date (the day a client picked)."""
@@ -149,19 +151,53 @@ class FreeStarts:
 
     def _grid_slots(self, grid: Grid, masks: list[tuple[int, int]]) -> list[Slot]:
         """The slots of one working interval shared by ``masks`` (order, bitmap): by start
-        (bit), then by practitioner order, without sorting."""
-        staff, new, found = self.staff, tuple.__new__, []
-        takers: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        for order, mask in masks:  # in practitioner order, so each bit's list is too
-            person = staff[order]
-            for bit in bits_of(mask):
-                takers[bit].append(person)
-        rooms = [(room, grid.mask(taken)) for room, taken in self.rooms]
-        for bit in sorted(takers):
-            start, end, until = self._times(grid.instant(bit))
-            free = tuple(room for room, taken in rooms if not taken >> bit & 1)
-            found += [new(Slot, (start, end, until, pid, name, free)) for pid, name in takers[bit]]
+        (bit), then by practitioner order (``masks`` is in that order), without sorting."""
+        new, found, duration, blocked = tuple.__new__, [], self.duration, self.blocked
+        people = [(*self.staff[order], mask) for order, mask in masks]
+        offered = 0
+        for _order, mask in masks:
+            offered |= mask
+        free_rooms = self._free_rooms(grid, offered)
+        starts = [grid.instant(bit) for bit in bits_of(offered)]
+        made = self._moments_of(grid, starts)
+        for bit, minute in zip(bits_of(offered), starts, strict=True):
+            start, end, until, free = made[minute], made[minute + duration], made[minute + blocked], free_rooms[bit]
+            found += [new(Slot, (start, end, until, pid, name, free)) for pid, name, mask in people if mask >> bit & 1]
         return found
+
+    def _moments_of(self, grid: Grid, starts: list[int]) -> dict[int, dt.datetime]:
+        """The datetimes of ``starts`` (minutes of ``grid``), of their ends and ends of buffer:
+        one object per minute, shared (a slot's end is often a later one's start), kept in
+        ``self._moments``. Within an arithmetic grid every instant has the offset of its first
+        (``_grid`` checked the interval's two ends), so they are its first plus minutes, far
+        cheaper than a zone look-up; a buffer past the interval is looked up."""
+        made, zone = self._moments, self.zone
+        zero, base = self._moment(grid.base), grid.base
+        # A first in the repeated hour after a fall-back (fold=1) would be lost by arithmetic.
+        same_offset_until = base - 1 if grid.points is not None or zero.fold else grid.last_end(self.duration)
+        for minute in starts:
+            for at in (minute, minute + self.duration, minute + self.blocked):
+                if at not in made:
+                    if at <= same_offset_until:
+                        made[at] = zero + _MINUTES[at - base]
+                    else:
+                        made[at] = dt.datetime.fromtimestamp(at * 60, zone)  # tz positional: faster
+        return made
+
+    def _free_rooms(self, grid: Grid, bits: int) -> dict[int, tuple[int, ...]]:
+        """The free rooms (in room order) at each of ``bits``: the bits are split room by room
+        into groups that share the same free rooms, so each tuple is made once per group."""
+        groups: dict[tuple[int, ...], int] = {(): bits}
+        for room, taken in self.rooms:
+            busy = grid.mask(taken)
+            split: dict[tuple[int, ...], int] = {}
+            for free, group in groups.items():
+                if group & ~busy:
+                    split[(*free, room)] = group & ~busy
+                if group & busy:
+                    split[free] = group & busy
+            groups = split
+        return {bit: free for free, group in groups.items() for bit in bits_of(group)}
 
     def _sorted_slots(self, entries: list[Entry]) -> list[Slot]:
         """The slots of a day whose working intervals overlap (different hours): sort them."""
@@ -176,16 +212,15 @@ class FreeStarts:
         return found
 
     def _times(self, minute: int) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
-        """Start, end and end of buffer of a start: one set of datetime objects per instant."""
-        times = self._made.get(minute)
-        if times is None:
-            seconds, zone = minute * 60, self.zone
-            times = self._made[minute] = (
-                dt.datetime.fromtimestamp(seconds, tz=zone),
-                dt.datetime.fromtimestamp(seconds + self.duration * 60, tz=zone),
-                dt.datetime.fromtimestamp(seconds + self.blocked * 60, tz=zone),
-            )
-        return times
+        """Start, end and end of buffer of a start."""
+        return self._moment(minute), self._moment(minute + self.duration), self._moment(minute + self.blocked)
+
+    def _moment(self, minute: int) -> dt.datetime:
+        """One datetime object per minute: the API formats each object once."""
+        made = self._moments.get(minute)
+        if made is None:
+            made = self._moments[minute] = dt.datetime.fromtimestamp(minute * 60, self.zone)  # tz positional: faster
+        return made
 
     def summaries(self, start_date: dt.date, end_date: dt.date) -> list[DaySummary]:
         """Each local date of ``start_date``..``end_date``: distinct free start times and the first."""

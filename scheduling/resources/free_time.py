@@ -93,6 +93,10 @@ class Grid:
     def instant(self, bit: int) -> int:
         return self.points[bit] if self.points is not None else self.base + bit * self.step
 
+    def last_end(self, duration: int) -> int:
+        """The minute the last candidate's session (``duration``) ends: inside the interval."""
+        return self.instant(self.size - 1) + duration
+
     def from_bit(self, earliest: int) -> int:
         """The first bit at or after minute ``earliest``."""
         if self.points is not None:
@@ -123,11 +127,18 @@ class Grid:
         return bits
 
 
+# The set bits of each byte value, lowest first: ``bits_of`` reads a mask a byte at a time.
+_BYTE_BITS = [[n for n in range(8) if value >> n & 1] for value in range(256)]
+
+
 def bits_of(mask: int) -> list[int]:
     """The positions of the set bits of ``mask``, lowest first."""
-    found = []
+    found: list[int] = []
+    shift = 0
     while mask:
-        low = mask & -mask
-        found.append(low.bit_length() - 1)
-        mask ^= low
+        byte = mask & 255
+        if byte:
+            found += [shift + n for n in _BYTE_BITS[byte]] if shift else _BYTE_BITS[byte]
+        mask >>= 8
+        shift += 8
     return found
