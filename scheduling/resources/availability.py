@@ -23,7 +23,8 @@ practitioners, closures, rooms, time off and appointments in one ``UNION ALL``:
 ``scheduling/resources/schedule_reads.py``).
 Everything after is integer minutes (``scheduling/resources/free_time.py``): busy time becomes
 ranges of forbidden starts, each working interval of a local date a bitmap of candidate starts at
-the step, and a practitioner's free starts are that bitmap minus her forbidden starts and those where no room is free.
+the step, and a practitioner's free starts are that bitmap minus her forbidden starts and those
+where no room is free.
 Datetimes are made only for the slots returned (``FreeStarts.slots``); the day summary and the
 compact answer never make them for each start. Working hours are whole minutes (HH:MM).
 """
