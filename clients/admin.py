@@ -5,7 +5,6 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from clients.models import (
     AuditEntry,
@@ -17,6 +16,7 @@ from clients.models import (
     IntakeSubmission,
     User,
 )
+from spa.lib.admin import HistoryAdmin
 
 
 @admin.register(User)
@@ -34,7 +34,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(ClientProfile)
-class ClientProfileAdmin(SimpleHistoryAdmin):
+class ClientProfileAdmin(HistoryAdmin):
     list_display = ["user", "phone", "date_of_birth", "preferred_channel", "marketing_opt_in"]
     search_fields = ["user__email", "user__last_name", "phone"]
     list_select_related = ["user"]
@@ -55,7 +55,7 @@ class IntakeSubmissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentText)
-class ConsentTextAdmin(SimpleHistoryAdmin):
+class ConsentTextAdmin(HistoryAdmin):
     """A signed version is a record of what clients agreed to: change it by adding a new version
     (clients are then asked to sign again)."""
 

@@ -19,7 +19,6 @@ from django.forms import BaseInlineFormSet, ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
 from scheduling.booking.services import cancel_appointment
 from scheduling.care.attendance import check_in_appointment, mark_no_show
@@ -42,6 +41,7 @@ from scheduling.models import (
 from scheduling.notifications.dispatch import resend_notification
 from scheduling.resources.selectors import appointments_during
 from scheduling.resources.services import Interval, check_intervals
+from spa.lib.admin import HistoryAdmin
 
 
 class WorkingHoursFormSet(BaseInlineFormSet):
@@ -75,7 +75,7 @@ class TimeOffInline(admin.TabularInline):
 
 
 @admin.register(Practitioner)
-class PractitionerAdmin(SimpleHistoryAdmin):
+class PractitionerAdmin(HistoryAdmin):
     list_display = ["display_name", "user", "max_depth_mm", "service_count", "position", "active"]
     list_editable = ["position", "active"]
     list_filter = ["active", "services"]
@@ -161,7 +161,7 @@ def _appointment_action(
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(SimpleHistoryAdmin):
+class AppointmentAdmin(HistoryAdmin):
     list_display = ["start", "client", "practitioner", "room", "service", "session_number", "status", "flagged"]
     list_filter = [
         "status",
@@ -225,7 +225,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(BookingPolicy)
-class BookingPolicyAdmin(SimpleHistoryAdmin):
+class BookingPolicyAdmin(HistoryAdmin):
     """One row: the owner's booking limits (``BookingPolicy.current()`` creates it with defaults)."""
 
     list_display = ["__str__", "extra_bookings"]
@@ -304,7 +304,7 @@ class AlertAdmin(admin.ModelAdmin):
 
 
 @admin.register(AdverseEvent)
-class AdverseEventAdmin(SimpleHistoryAdmin):
+class AdverseEventAdmin(HistoryAdmin):
     """Recorded through ``reactions.record_adverse_event`` (staff client page): it alerts and holds."""
 
     list_display = ["onset", "kind", "severity", "client", "recorded_by"]
@@ -319,7 +319,7 @@ class AdverseEventAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TreatmentPlan)
-class TreatmentPlanAdmin(SimpleHistoryAdmin):
+class TreatmentPlanAdmin(HistoryAdmin):
     list_display = ["client", "concern", "area", "status", "sessions_planned", "created_at"]
     list_filter = ["status", "concern"]
     list_select_related = ["client", "concern", "area"]

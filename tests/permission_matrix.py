@@ -123,17 +123,17 @@ def _model_row(suffix: str, may: dict[str, bool]) -> dict[str, str] | None:
         "change": {"GET": gate(may["view"], "ok"), "POST": gate(may["change"])},
         "delete": {"GET": gate(may["delete"], "ok"), "POST": gate(may["delete"])},
         "history": {"GET": gate(may["view"], "ok")},
-        # django-simple-history saves a version's form for anyone who may view the history: even
-        # where the admin is read-only (adverse events), the owner's POST gets in.
-        "simple_history": {"GET": gate(may["view"], "ok"), "POST": gate(may["view"])},
+        # A version's page is read-only for everyone (spa/lib/admin.HistoryAdmin): its POST
+        # ("Revert") is refused before any permission is asked, so staff get the 405 too.
+        "simple_history": {"GET": gate(may["view"], "ok"), "POST": "not_allowed"},
     }.get(suffix)
     if owner is None:
         return None
     return {
         method: {
             **NOT_STAFF,
-            "anna": STAFF_WITHOUT_MODEL_PERMISSIONS,
-            "desk": STAFF_WITHOUT_MODEL_PERMISSIONS,
+            "anna": "not_allowed" if got == "not_allowed" else STAFF_WITHOUT_MODEL_PERMISSIONS,
+            "desk": "not_allowed" if got == "not_allowed" else STAFF_WITHOUT_MODEL_PERMISSIONS,
             "owner": got,
         }
         for method, got in owner.items()

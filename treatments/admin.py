@@ -5,9 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.db import models
-from simple_history.admin import SimpleHistoryAdmin
 
-from spa.lib.admin import SavedValueBreadcrumbMixin
+from spa.lib.admin import HistoryAdmin, SavedValueBreadcrumbMixin
 from treatments.forms import DepthRuleForm
 from treatments.models import (
     CareStep,
@@ -35,7 +34,7 @@ class DepthRuleInline(admin.TabularInline):
 
 
 @admin.register(Concern)
-class ConcernAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
+class ConcernAdmin(SavedValueBreadcrumbMixin, HistoryAdmin):
     list_display = [
         "name",
         "slug",
@@ -53,14 +52,14 @@ class ConcernAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
 
 
 @admin.register(TreatmentArea)
-class TreatmentAreaAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
+class TreatmentAreaAdmin(SavedValueBreadcrumbMixin, HistoryAdmin):
     list_display = ["name", "slug", "position"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(DepthRule)
-class DepthRuleAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
+class DepthRuleAdmin(SavedValueBreadcrumbMixin, HistoryAdmin):
     form = DepthRuleForm
     list_display = ["concern", "area", "min_depth_mm", "max_depth_mm"]
     list_filter = ["concern", "area"]
@@ -69,20 +68,20 @@ class DepthRuleAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
+class ProductAdmin(SavedValueBreadcrumbMixin, HistoryAdmin):
     list_display = ["name", "slug", "active"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Service)
-class ServiceAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
+class ServiceAdmin(SavedValueBreadcrumbMixin, HistoryAdmin):
     list_display = ["name", "duration_minutes", "buffer_minutes", "price", "is_needling", "active"]
     prepopulated_fields = {"slug": ["name"]}
     formfield_overrides = CHECKBOXES
 
 
 @admin.register(Contraindication)
-class ContraindicationAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
+class ContraindicationAdmin(SavedValueBreadcrumbMixin, HistoryAdmin):
     list_display = ["name", "slug", "severity", "waiting_days", "position", "active"]
     list_editable = ["position", "active"]
     list_filter = ["severity", "active"]
@@ -90,16 +89,16 @@ class ContraindicationAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
 
 
 @admin.register(CareStep)
-class CareStepAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
+class CareStepAdmin(SavedValueBreadcrumbMixin, HistoryAdmin):
     list_display = ["title", "kind", "offset_days", "send_time", "active"]
     list_filter = ["kind", "active"]
 
 
 @admin.register(ReminderRule)
-class ReminderRuleAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
+class ReminderRuleAdmin(SavedValueBreadcrumbMixin, HistoryAdmin):
     list_display = ["__str__", "hours_before", "include_pre_visit_check", "active"]
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(SavedValueBreadcrumbMixin, SimpleHistoryAdmin):
+class MessageTemplateAdmin(SavedValueBreadcrumbMixin, HistoryAdmin):
     list_display = ["kind", "subject"]

@@ -1,11 +1,21 @@
-"""Admin helpers shared by the apps' admins."""
+"""Admin helpers shared by the apps' admins.
+
+``HistoryAdmin``: the history pages are to read what changed and who changed it, never to
+write. django-simple-history's version page saves its form on POST ("Revert"), checking only
+the view permission, and it saves the whole old instance, read-only fields included: through it
+an appointment could go back to an old time without the booking rules, or a read-only record
+(adverse events) be rewritten. Its setting ``SIMPLE_HISTORY_REVERT_DISABLED`` only hides the
+button. Every history admin here uses ``HistoryAdmin``: the version page answers GET only; a
+change goes through the change form, its validation and the services.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from simple_history.admin import SimpleHistoryAdmin
 
 
 class SavedValueBreadcrumbMixin(admin.ModelAdmin):
@@ -29,3 +39,17 @@ class SavedValueBreadcrumbMixin(admin.ModelAdmin):
                 context["original"] = saved
                 context["subtitle"] = str(saved)  # the tab title names it too
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History with django-simple-history, read-only (module docstring)."""
+
+    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
