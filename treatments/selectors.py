@@ -152,12 +152,16 @@ def recommend(*, concern: str, area: str) -> Recommendation:
         for s in CareStep.objects.filter(active=True, offset_days__gte=0).exclude(kind=CareStep.Kind.TIP)
     ]
     products = list(rule.products.all()) or list(Product.objects.filter(active=True))
+    # The area's ceiling bounds the rule: no reason lifts a recorded depth above it, so no plan
+    # may be promised one (DOMAIN.md gives wrinkles on the forehead 0.5–1.0 mm, the forehead 0.5).
+    ceiling = area_obj.ceiling_for(scarring=concern_obj.is_scarring)
+    depth_max = min(rule.max_depth_mm, ceiling)
     return Recommendation(
         concern=concern_obj,
         area=area_obj,
         rule=rule,
-        depth_min_mm=rule.min_depth_mm,
-        depth_max_mm=rule.max_depth_mm,
+        depth_min_mm=min(rule.min_depth_mm, depth_max),
+        depth_max_mm=depth_max,
         sessions_initial=concern_obj.initial_sessions,
         sessions_max=concern_obj.max_sessions,
         interval_min_weeks=concern_obj.interval_min_weeks,

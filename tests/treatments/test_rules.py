@@ -141,3 +141,19 @@ DOMAIN_CONTRAINDICATIONS = {
 def test_the_intake_asks_every_contraindication_of_the_domain_with_its_severity(rules):
     asked = {c.slug: (c.severity, c.waiting_days) for c in Contraindication.objects.filter(active=True)}
     assert asked == DOMAIN_CONTRAINDICATIONS
+
+
+def test_a_recommendation_never_goes_past_the_areas_ceiling(rules):
+    """DOMAIN.md's table gives wrinkles on the forehead 0.5–1.0 mm, but the forehead's ceiling is
+    0.5 mm (1.5 for scars) and no reason lifts a record above it: the plan is promised 0.5."""
+    wrinkles = recommend(concern="wrinkles", area="forehead")
+    assert (wrinkles.depth_min_mm, wrinkles.depth_max_mm) == (Decimal("0.50"), Decimal("0.50"))
+    scars = recommend(concern="acne_scars", area="forehead")  # a scarring concern: ceiling 1.5
+    assert (scars.depth_min_mm, scars.depth_max_mm) == (Decimal("0.50"), Decimal("1.00"))
+
+
+def test_every_default_pair_is_promised_a_depth_its_area_allows(rules):
+    for rule in DepthRule.objects.select_related("concern", "area"):
+        found = recommend(concern=rule.concern.slug, area=rule.area.slug)
+        assert found.depth_max_mm <= rule.area.ceiling_for(scarring=rule.concern.is_scarring)
+        assert found.depth_min_mm <= found.depth_max_mm
