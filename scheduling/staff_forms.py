@@ -82,6 +82,11 @@ class SlotSearchForm(forms.Form):
     practitioner = forms.ModelChoiceField(
         queryset=Practitioner.objects.filter(active=True), required=False, empty_label="Anyone"
     )
+    every_time = forms.BooleanField(
+        required=False,
+        label="Also times her rules refuse",
+        help_text="Days her skin rests from a needling of the area; booking one needs a reason.",
+    )
 
 
 class StaffBookingForm(forms.Form):
@@ -94,8 +99,8 @@ class StaffBookingForm(forms.Form):
     override_reason = forms.CharField(
         max_length=300,
         required=False,
-        label="Reason to book outside the plan's window",
-        help_text="Only needed when the time is outside the session's window.",
+        label="Reason to override a rule",
+        help_text="Only needed outside the session's window, or on a day her skin rests from a needling.",
     )
 
     def __init__(self, *args: object, client: User | None = None, **kwargs: object) -> None:

@@ -24,6 +24,7 @@ from scheduling import dashboard, roles
 from scheduling.booking import calendars
 from scheduling.booking.selectors import get_appointment_for_user, rule_overrides
 from scheduling.booking.services import book_appointment, cancel_appointment, reschedule_appointment
+from scheduling.booking.spacing import personal_filter
 from scheduling.care.attendance import check_in_appointment, mark_no_show
 from scheduling.care.checkin import DayOfAnswersForm
 from scheduling.care.selectors import open_alerts, recent_overrides
@@ -279,6 +280,26 @@ def _book_for(request: HttpRequest, booking: StaffBookingForm, client: User) -> 
     return redirect("scheduling:staff_appointment", pk=appointment.pk)
 
 
+def _times_for(client: User, search: dict[str, Any]) -> tuple[list[Any], int]:
+    """The day's free times, without notice (she is on the phone), and how many were left out
+    because they do not suit her: a day her skin rests from a needling of the area, or a time
+    she is booked elsewhere. With ``every_time`` none is left out; booking one of those then
+    needs an override reason (the service refuses it without one)."""
+    service = search["service"]
+    free = available_slots(
+        service=service,
+        start_date=search["day"],
+        end_date=search["day"],
+        practitioner=search["practitioner"],
+        enforce_notice=False,
+    )
+    if search.get("every_time"):
+        return free, 0
+    suits = personal_filter(client_id=client.pk, service=service, plan=None)
+    kept = [slot for slot in free if suits(slot)]
+    return kept, len(free) - len(kept)
+
+
 @staff_required(perm=BOOK_FOR_CLIENTS)
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
@@ -297,6 +318,7 @@ def book(request: HttpRequest) -> HttpResponse:
     )
     client = _chosen_client(data)
     slots: list[dict[str, Any]] = []
+    hidden = 0
     booking = None
     if client is not None:
         booking = StaffBookingForm(request.POST or None, client=client, initial={"client": client.pk})
@@ -304,15 +326,8 @@ def book(request: HttpRequest) -> HttpResponse:
         booking.initial["plan"] = booking.fields["plan"].queryset.values_list("pk", flat=True).first()
         if slot_search.is_valid():
             booking.initial["service"] = slot_search.cleaned_data["service"].pk
-            slots = _slot_choices(
-                available_slots(
-                    service=slot_search.cleaned_data["service"],
-                    start_date=slot_search.cleaned_data["day"],
-                    end_date=slot_search.cleaned_data["day"],
-                    practitioner=slot_search.cleaned_data["practitioner"],
-                    enforce_notice=False,
-                )
-            )
+            free, hidden = _times_for(client, slot_search.cleaned_data)
+            slots = _slot_choices(free)
         if request.method == "POST" and booking.is_valid() and (done := _book_for(request, booking, client)):
             return done
     screening = screening_status(user_id=client.pk) if client else None
@@ -324,6 +339,7 @@ def book(request: HttpRequest) -> HttpResponse:
         "screening_label": label(screening.status, "screening") if screening else "",
         "slot_search": slot_search,
         "slots": slots,
+        "hidden_times": hidden,
         "booking": booking,
     }
     return render(request, "scheduling/staff/book.html", context)

@@ -431,3 +431,32 @@ def test_clients_cannot_reschedule_or_remove_time_off_and_closures(client, alice
     assert response["Location"].startswith(reverse("login"))
     assert TimeOff.objects.filter(pk=off.pk).exists()
     assert Closure.objects.filter(pk=closure.pk).exists()
+
+
+def test_staff_book_shows_only_times_her_skin_allows_unless_asked(client, alice, anna, desk):
+    """A needling of her face a week before: the desk's list leaves out the day (4 weeks' rest)
+    and says how many it hid; asked for every time, it lists them, and booking one needs a reason."""
+    face = Service.objects.get(slug="microneedling-face")
+    appointment(alice, anna, local(DAY - dt.timedelta(days=7), 10), service=face)
+    query = {"client": alice.pk, "service": face.pk, "day": DAY.isoformat()}
+    with time_machine.travel(local(DAY - dt.timedelta(days=2), 12), tick=False):
+        client.force_login(desk)
+        listed = client.get(reverse("scheduling:staff_book"), query)
+        everything = client.get(reverse("scheduling:staff_book"), {**query, "every_time": "on"})
+        slot = everything.context["slots"][0]["value"]
+        refused = client.post(reverse("scheduling:staff_book"), {**query, "slot": slot})
+        after_refusal = Appointment.objects.filter(client=alice).count()
+        booked = client.post(
+            reverse("scheduling:staff_book"),
+            {**query, "slot": slot, "override_reason": "Her dermatologist asked for a touch-up this week."},
+        )
+    assert listed.context["slots"] == []
+    assert listed.context["hidden_times"] == len(everything.context["slots"]) > 0
+    assert "not shown: her skin rests" in listed.text
+    assert everything.context["hidden_times"] == 0
+    assert refused.status_code == 200
+    assert "4 weeks to heal" in refused.text  # the refusal is on the page, not a silent re-render
+    assert after_refusal == 1
+    assert booked.status_code == 302
+    assert Appointment.objects.filter(client=alice).count() == 2
+    assert Appointment.objects.get(client=alice, start__date__gte=DAY).spacing_override_reason
