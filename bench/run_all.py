@@ -18,13 +18,24 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ["availability.py", "availability_scale.py", "booking_race.py", "notifications.py", "queries.py"]
+SCRIPTS = [
+    "availability.py",
+    "availability_scale.py",
+    "booking_race.py",
+    "notifications.py",
+    "queries.py",
+    "first_page.sh",
+]
 
 
 def _listening(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _runner(script: Path) -> list[str]:
+    return ["bash"] if script.suffix == ".sh" else [sys.executable]
 
 
 def main() -> int:
@@ -45,7 +56,7 @@ def main() -> int:
         print(f"== {name}")
         started = time.perf_counter()
         result = subprocess.run(
-            [sys.executable, str(script)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800
+            [*_runner(script), str(script)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800
         )
         sys.stdout.write(result.stdout)
         if result.returncode != 0:
