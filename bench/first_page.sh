@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fresh clone to first page: clone this repository into a temporary folder, empty uv and pip
 # caches (every wheel comes from the index), `make run`, and poll / until it answers 200.
+# The embedded default (SQLite, filesystem broker) whatever DATABASE_URL and REDIS_URL say.
 # Prints the seconds. Usage: bash bench/first_page.sh [port]   (issue 11: target <= 30 s)
 set -euo pipefail
 PORT=${1:-8765}
@@ -11,7 +12,7 @@ trap '[ -n "$GROUP" ] && kill -TERM -- "-$GROUP" 2>/dev/null; sleep 1; rm -rf "$
 git clone -q "$(cd "$(dirname "$0")/.." && pwd)" "$WORK/clone"
 cd "$WORK/clone"
 start=$(date +%s.%N)
-UV_CACHE_DIR="$WORK/uv-cache" PIP_CACHE_DIR="$WORK/pip-cache" PORT=$PORT setsid make run >"$WORK/run.log" 2>&1 &
+env -u DATABASE_URL -u REDIS_URL UV_CACHE_DIR="$WORK/uv-cache" PIP_CACHE_DIR="$WORK/pip-cache" PORT=$PORT setsid make run >"$WORK/run.log" 2>&1 &
 GROUP=$!
 until curl -sf -o /dev/null "http://127.0.0.1:$PORT/"; do
   sleep 0.5
