@@ -1,4 +1,5 @@
-"""Access-scoped reads of appointments, shared by every page and API view.
+"""Reads of bookings: access-scoped appointments shared by every page and API view, a client's
+booking limit, a plan session's window.
 
 Another client's appointment is a 404, never a 403: its existence is not disclosed.
 """
@@ -7,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from clients.models import User
-from scheduling.models import Appointment, TreatmentPlan
+from scheduling.models import Appointment, BookingPolicy, TreatmentPlan
+from scheduling.plans.windows import Window, active_sessions, window_after
 from spa.lib.roles import SEE_ALL_SCHEDULES
 
 
@@ -90,3 +92,26 @@ def rule_overrides(*, client: User | None = None, since: dt.datetime | None = No
     if since is not None:
         rows = rows.filter(start__gte=since)
     return rows.select_related("booked_by").order_by("start")
+
+
+def booking_limit(*, client: User) -> int:
+    """How many upcoming appointments she may hold online: the sessions left in her active
+    plans plus the spa's allowance (``BookingPolicy.extra_bookings``)."""
+    done = Count(
+        "appointments",
+        filter=Q(appointments__status=Appointment.Status.COMPLETED, appointments__session_number__isnull=False),
+    )
+    plans = TreatmentPlan.objects.filter(client=client, status=TreatmentPlan.Status.ACTIVE).annotate(done=done)
+    left = sum(max(plan.sessions_planned - plan.done, 0) for plan in plans)
+    return left + BookingPolicy.current().extra_bookings
+
+
+def session_window(*, appointment: Appointment) -> Window | None:
+    """The window of the appointment's plan session, from the session before it."""
+    plan = appointment.plan
+    if plan is None or not appointment.session_number or appointment.session_number == 1:
+        return None
+    previous = active_sessions(plan).get(appointment.session_number - 1)
+    if previous is None:
+        return None
+    return window_after(plan, number=appointment.session_number, previous_start=previous.start)

@@ -15,22 +15,20 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from clients.models import User
 from clients.screening import screening_status
 from clients.selectors import age_problem
+from scheduling.booking.selectors import booking_limit, session_window
 from scheduling.booking.spacing import check_spacing
 from scheduling.errors import SchedulingError
-from scheduling.models import Appointment, BookingPolicy, Practitioner, TreatmentPlan
+from scheduling.models import Appointment, Practitioner, TreatmentPlan
 from scheduling.notifications import outbox
 from scheduling.plans.windows import (
     Window,
-    active_sessions,
     flag_sessions_outside_windows,
     next_window,
-    window_after,
     without_window_flag,
 )
 from scheduling.resources.availability import Slot, slots_at
@@ -184,18 +182,6 @@ def _check_client_free(
     )
     if busy:
         raise SchedulingError("client_busy", field="start")
-
-
-def booking_limit(*, client: User) -> int:
-    """How many upcoming appointments she may hold online: the sessions left in her active
-    plans plus the spa's allowance (``BookingPolicy.extra_bookings``)."""
-    done = Count(
-        "appointments",
-        filter=Q(appointments__status=Appointment.Status.COMPLETED, appointments__session_number__isnull=False),
-    )
-    plans = TreatmentPlan.objects.filter(client=client, status=TreatmentPlan.Status.ACTIVE).annotate(done=done)
-    left = sum(max(plan.sessions_planned - plan.done, 0) for plan in plans)
-    return left + BookingPolicy.current().extra_bookings
 
 
 def _check_fair_share(*, client: User, now: dt.datetime, staff: bool) -> None:
@@ -377,17 +363,6 @@ def cancel_appointment(
         locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "late_cancellation"])
         outbox.appointment_cancelled(appointment=locked)
     return locked
-
-
-def session_window(*, appointment: Appointment) -> Window | None:
-    """The window of the appointment's plan session, from the session before it."""
-    plan = appointment.plan
-    if plan is None or not appointment.session_number or appointment.session_number == 1:
-        return None
-    previous = active_sessions(plan).get(appointment.session_number - 1)
-    if previous is None:
-        return None
-    return window_after(plan, number=appointment.session_number, previous_start=previous.start)
 
 
 def _slot_for_move(

@@ -23,13 +23,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clients.screening import Screening, screening_status
 from scheduling.booking.idempotency import Answer, run_once
-from scheduling.booking.selectors import get_appointment_for_client, get_plan_for_client, upcoming_and_past
+from scheduling.booking.selectors import (
+    get_appointment_for_client,
+    get_plan_for_client,
+    session_window,
+    upcoming_and_past,
+)
 from scheduling.booking.services import (
     book_appointment,
     cancel_appointment,
     change_deadline,
     reschedule_appointment,
-    session_window,
 )
 from scheduling.booking.spacing import personal_filter
 from scheduling.errors import SchedulingError
