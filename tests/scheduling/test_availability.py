@@ -216,3 +216,19 @@ def test_a_working_interval_spanning_the_spring_forward_gap_has_no_duplicate_or_
     assert [f"{s:%H:%M}" for s in starts][:5] == ["00:00", "00:15", "00:30", "00:45", "02:00"]
     # The session still ends by 04:00 local.
     assert max(starts).strftime("%H:%M") == "03:00"
+
+
+def test_a_buffer_running_past_the_fall_back_change_ends_at_the_right_instant(anna, face):
+    # Inside a working interval datetimes are made by adding minutes to its first one; a buffer
+    # running past the interval (and past the change) must still be the right instant.
+    sunday = dt.date(2027, 10, 31)  # 02:00 BST becomes 01:00 GMT
+    WorkingHours.objects.create(practitioner=anna, weekday=6, start_time=dt.time(0), end_time=dt.time(1, 45))
+    slots = available_slots(
+        service=face, start_date=sunday, end_date=sunday, now=local_datetime(sunday, dt.time(0)) - dt.timedelta(days=2)
+    )
+    last = slots[-1]
+    assert [f"{s.start:%H:%M}" for s in slots] == ["00:00", "00:15", "00:30", "00:45"]
+    assert last.end.isoformat() == "2027-10-31T01:45:00+01:00"
+    # 75 minutes after 00:45 BST: the second 01:00 of that night, in GMT.
+    assert last.blocked_until.isoformat() == "2027-10-31T01:00:00+00:00"
+    assert last.blocked_until.timestamp() == dt.datetime(2027, 10, 31, 1, 0, tzinfo=dt.UTC).timestamp()
