@@ -148,7 +148,9 @@ def _answer(request: Request, kind: str, query_class: type[AvailabilityQuery], b
 
     A public question (no plan) is looked up by its raw parameters before any validation or
     query: the same text at the same schedule version gets the same answer. A signed-in
-    client's question (or staff's with ``client``) is hers alone: never cached."""
+    client's question (or staff's with ``client``) is hers alone: never cached. A cold public
+    answer costs at most four round trips to Redis: the schedule version (read at most once a
+    second per process; added when the cache has none), the miss, the write."""
     now = timezone.now()
     personal = request.user.is_authenticated and (not request.user.is_staff or "client" in request.query_params)
     raw_key = None
@@ -169,13 +171,16 @@ def _answer(request: Request, kind: str, query_class: type[AvailabilityQuery], b
         )
         found = free_starts(**asked, now=now).keep(suits)
         return HttpResponse(_json(body(found, asked, data)), content_type="application/json")
-    key = answer_key((kind, *parts), now=now)
-    content = cached_answer(key)
-    if content is None:
-        content = _json(body(free_starts(**asked, now=now), asked, data))
-        remember_answer(key, content)
-    if raw_key:
-        remember_answer(raw_key, content)
+    # A public question is kept under its raw key only (one write); staff's plan question,
+    # which has none, under the validated one.
+    key = raw_key
+    if key is None:
+        key = answer_key((kind, *parts), now=now)
+        content = cached_answer(key)
+        if content is not None:
+            return HttpResponse(content, content_type="application/json")
+    content = _json(body(free_starts(**asked, now=now), asked, data))
+    remember_answer(key, content)
     return HttpResponse(content, content_type="application/json")
 
 

@@ -36,9 +36,10 @@ def schedule_version() -> int:
         return int(version)
     version = cache.get(_VERSION_KEY)
     if version is None:
-        # A fresh number (not 1) so a restarted cache never reuses an old version's answers.
-        cache.add(_VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(_VERSION_KEY)
+        # A fresh number (not 1) so a restarted cache never reuses an old version's answers;
+        # read back only when another process added one first.
+        fresh = time.time_ns()
+        version = fresh if cache.add(_VERSION_KEY, fresh, timeout=None) else cache.get(_VERSION_KEY)
     if version is None:
         # The shared cache is down (spa.lib.cache fails open): a number no other answer was
         # keyed by, so nothing cached here is served while bumps elsewhere cannot be seen.

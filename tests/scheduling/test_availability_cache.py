@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -64,6 +65,19 @@ def test_a_repeated_question_is_answered_from_the_cache(anna, django_assert_num_
     first = _slots(day)
     with django_assert_num_queries(0):
         assert _slots(day) == first
+
+
+def test_a_cold_public_answer_costs_four_cache_round_trips_at_most(anna, monkeypatch):
+    # Cold as right after a restart of the cache: no schedule version yet. Read the version,
+    # add a fresh one, miss, write the answer once (not under two keys).
+    calls = []
+    for name in ("get", "add", "set", "get_many", "set_many", "delete", "incr", "touch", "has_key"):
+        original = getattr(cache, name)
+        monkeypatch.setattr(
+            cache, name, lambda *a, _call=original, _name=name, **k: calls.append(_name) or _call(*a, **k)
+        )
+    assert _slots(monday())
+    assert calls == ["get", "add", "get", "set"]
 
 
 # --- Services -------------------------------------------------------------------------------
