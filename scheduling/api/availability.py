@@ -11,7 +11,6 @@ cache (``scheduling.resources.answer_cache``), keyed by the schedule version; a 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -239,30 +238,24 @@ def _days_body(found: FreeStarts, asked: dict[str, Any], _data: dict[str, Any]) 
 
 def slots_body(slots: list[Slot]) -> dict[str, Any]:
     # Plain dicts, not a serializer: thousands of slots for a month, each instant formatted
-    # once. The engine shares one datetime object per instant between practitioners, so
-    # the cache is keyed by identity (hashing an aware datetime asks its zone each time).
+    # once. The engine shares one datetime object per minute between slots, so the text is
+    # keyed by identity (hashing an aware datetime asks its zone each time); each
+    # practitioner's dict is made once and shared.
     text: dict[int, str] = {}
-
-    def iso(moment: dt.datetime) -> str:
-        value = text.get(id(moment))
-        if value is None:
-            value = text[id(moment)] = moment.isoformat()
-        return value
-
     people: dict[int, dict[str, Any]] = {}
-    return {
-        "timezone": settings.TIME_ZONE,
-        "slots": [
-            {
-                "start": iso(s.start),
-                "end": iso(s.end),
-                "practitioner": people.setdefault(
-                    s.practitioner_id, {"id": s.practitioner_id, "name": s.practitioner_name}
-                ),
-            }
-            for s in slots
-        ],
-    }
+    found = []
+    for start, end, _until, pid, name, _rooms in slots:
+        begins = text.get(id(start))
+        if begins is None:
+            begins = text[id(start)] = start.isoformat()
+        ends = text.get(id(end))
+        if ends is None:
+            ends = text[id(end)] = end.isoformat()
+        person = people.get(pid)
+        if person is None:
+            person = people[pid] = {"id": pid, "name": name}
+        found.append({"start": begins, "end": ends, "practitioner": person})
+    return {"timezone": settings.TIME_ZONE, "slots": found}
 
 
 def compact_body(found: FreeStarts, *, service: Service) -> dict[str, Any]:
