@@ -64,7 +64,7 @@ def reset_breaker() -> None:
 class _SharedClientRedisCacheClient(RedisCacheClient):
     """Django's Redis client wrapper, making one ``redis.Redis`` per connection pool instead of
     one per operation: building one costs about as much as a round trip to Redis (it copies
-    some 400 response callbacks), and a cold availability answer makes several operations. A
+    some 170 response callbacks), and a cold availability answer makes several operations. A
     ``redis.Redis`` is safe to share between threads (each command borrows a pooled connection).
     """
 
