@@ -229,7 +229,7 @@ def _first_session_done(plan: TreatmentPlan, *, client: User, anna: Practitioner
         record_session(
             appointment=first,
             depth_used_mm=plan.depth_min_mm,
-            areas=TreatmentArea.objects.filter(slug=plan.area.slug),
+            areas=TreatmentArea.objects.filter(pk=plan.area_id),
             products=Product.objects.filter(slug__in=["colostrum_gel", "hyaluronic_serum"]),
             reaction="mild",
             notes="Numbing cream 30 min. Even redness, no pinpoint bleeding. Tolerated well.",
